@@ -1,0 +1,56 @@
+# Bancheng portal. The two set-up commands: `make run` and `make test`.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+FLASK := $(VENV)/bin/flask --app portal
+INSTANCE ?= instance
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml tests/plugin_example/pyproject.toml 2>/dev/null | sha1sum | cut -c1-12)
+
+.PHONY: run test install translations extract-messages update-messages test-postgres test-browser proof bench clean
+
+$(PY):
+	python3 -m venv $(VENV)
+	$(PIP) install -q --upgrade pip setuptools wheel
+
+# Installs the portal, its plugins, the test extra and the out-of-tree example plugin.
+$(STAMP): $(PY) pyproject.toml
+	$(PIP) install -q -e '.[test,bench]'
+	@if [ -f tests/plugin_example/pyproject.toml ]; then $(PIP) install -q -e tests/plugin_example; fi
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+translations: $(STAMP)
+	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then $(VENV)/bin/pybabel compile -q -d translations; fi
+
+extract-messages: $(STAMP)
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --sort-output portal plugins
+
+update-messages: extract-messages
+	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+	$(PY) -m portal.i18n_tools fill-english translations/en/LC_MESSAGES/messages.po
+	$(PY) -m portal.i18n_tools derive-traditional translations/zh_Hans/LC_MESSAGES/messages.po translations/zh_Hant/LC_MESSAGES/messages.po
+
+$(INSTANCE)/secret_key:
+	mkdir -p $(INSTANCE)
+	$(PY) -c 'import secrets; print(secrets.token_hex(32))' > $@
+
+# Start the portal with its embedded defaults: SQLite, a local index, demo data.
+run: translations $(INSTANCE)/secret_key
+	PORTAL_INSTANCE_PATH=$(abspath $(INSTANCE)) PORTAL_SECRET_KEY=$$(cat $(INSTANCE)/secret_key) $(FLASK) portal init-db
+	PORTAL_INSTANCE_PATH=$(abspath $(INSTANCE)) PORTAL_SECRET_KEY=$$(cat $(INSTANCE)/secret_key) $(FLASK) portal load-demo
+	PORTAL_INSTANCE_PATH=$(abspath $(INSTANCE)) PORTAL_SECRET_KEY=$$(cat $(INSTANCE)/secret_key) $(FLASK) portal reindex
+	@echo "Bancheng portal on http://127.0.0.1:5000 (staff: see README for the demo users)"
+	PORTAL_INSTANCE_PATH=$(abspath $(INSTANCE)) PORTAL_SECRET_KEY=$$(cat $(INSTANCE)/secret_key) $(FLASK) run --host 127.0.0.1 --port 5000 --with-threads
+
+# The whole test suite (browser journeys run when /usr/bin/chromium exists).
+test: translations
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-postgres: translations
+	PORTAL_TEST_DATABASE_URL=$${PORTAL_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} $(PY) -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(INSTANCE) .pytest_cache test-artifacts

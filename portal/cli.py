@@ -1,0 +1,164 @@
+"""`flask portal ...`: what an operator needs on day one."""
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date, datetime, timezone
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+portal_cli = click.Group("portal", help="Bancheng portal administration.")
+
+
+def register_cli(app) -> None:
+    app.cli.add_command(portal_cli)
+
+
+@portal_cli.command("init-db")
+@with_appcontext
+def init_db():
+    """Create or migrate the database to the newest schema and register jurisdictions."""
+    from flask_migrate import upgrade
+
+    from .registry import sync_jurisdictions
+
+    upgrade()
+    js = sync_jurisdictions()
+    click.echo(f"Database at the newest schema; {len(js)} jurisdictions registered.")
+
+
+@portal_cli.command("sync-jurisdictions")
+@with_appcontext
+def sync_cmd():
+    """Write the enabled plugins' jurisdictions, centres, windows and departments to the DB."""
+    from .registry import sync_jurisdictions
+
+    js = sync_jurisdictions()
+    click.echo(f"{len(js)} jurisdictions registered.")
+
+
+@portal_cli.command("load-demo")
+@click.option("--password", default="demo-pass-2026", show_default=True, help="Password of the demo staff users.")
+@with_appcontext
+def load_demo(password):
+    """Load invented demo cases, guides, corrections and staff users (idempotent)."""
+    from .demo import load_demo_data
+
+    summary = load_demo_data(password=password, progress=_progress)
+    click.echo(json.dumps(summary, ensure_ascii=False))
+
+
+@portal_cli.command("create-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["clerk", "handler", "supervisor", "admin"]), required=True)
+@click.option("--jurisdiction", required=True, help="Jurisdiction code, e.g. beijing-dongcheng")
+@click.option("--department", default=None, help="Department code (handlers)")
+@click.option("--name", "display_name", default=None)
+@click.option("--subtree", is_flag=True, help="May see the jurisdiction's whole subtree")
+@click.password_option()
+@with_appcontext
+def create_user(username, role, jurisdiction, department, display_name, subtree, password):
+    """Create a staff user."""
+    from .staff.users import UserError, create_staff_user
+
+    try:
+        user = create_staff_user(username=username, password=password, role=role,
+                                 jurisdiction_code=jurisdiction, department_code=department,
+                                 display_name=display_name or username, sees_subtree=subtree)
+    except UserError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"Created {user.role} {user.username} in {jurisdiction}.")
+
+
+@portal_cli.command("reindex")
+@with_appcontext
+def reindex():
+    """Rebuild the search index from the database (the old index serves until the switch)."""
+    from .knowledge.indexing import rebuild_index
+
+    n = rebuild_index(progress=_progress)
+    click.echo(f"Index rebuilt with {n} documents.")
+
+
+@portal_cli.command("sweep-overdue")
+@click.option("--now", "now_text", default=None, help="Pretend it is this ISO time (for testing).")
+@with_appcontext
+def sweep_overdue(now_text):
+    """Mark overdue cases, escalate where the rules say so, notify. Safe to run from cron."""
+    from .sweep import sweep
+
+    now = datetime.fromisoformat(now_text) if now_text else datetime.now(timezone.utc)
+    if now.tzinfo is None:
+        from .calendar import SHANGHAI
+
+        now = now.replace(tzinfo=SHANGHAI)
+    result = sweep(now)
+    click.echo(json.dumps(result))
+
+
+@portal_cli.command("plugins")
+@with_appcontext
+def plugins_cmd():
+    """List loaded plugins with versions, jurisdictions and hooks."""
+    from dataclasses import asdict
+
+    host = current_app.extensions["portal_plugins"]
+    click.echo(json.dumps([asdict(p) for p in host.describe()], ensure_ascii=False, indent=2))
+
+
+calendar_cli = click.Group("calendar", help="Working-day calendar data.")
+portal_cli.add_command(calendar_cli)
+
+
+@calendar_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def calendar_import(path):
+    """Import a year of official holiday data (JSON, same shape as portal/data/cn_workdays.json)."""
+    from .engine.calendars import import_year_file
+
+    try:
+        years = import_year_file(path)
+    except ValueError as e:
+        raise click.ClickException(f"Not imported: {e}") from None
+    click.echo(f"Imported years: {', '.join(map(str, years))}")
+
+
+@calendar_cli.command("override")
+@click.argument("day")
+@click.argument("kind", type=click.Choice(["working", "off"]))
+@click.option("--jurisdiction", default=None, help="Jurisdiction code; national when omitted")
+@click.option("--name", default="")
+@with_appcontext
+def calendar_override(day, kind, jurisdiction, name):
+    """Set a single-day override (working or off), nationally or for one jurisdiction."""
+    from sqlalchemy import select
+
+    from .engine.calendars import set_override
+    from .extensions import db
+    from .models import Jurisdiction
+
+    j = None
+    if jurisdiction:
+        j = db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == jurisdiction))
+        if j is None:
+            raise click.ClickException(f"Unknown jurisdiction {jurisdiction}")
+    set_override(j, date.fromisoformat(day), kind == "working", name)
+    db.session.commit()
+    click.echo(f"{day} is now {'a working day' if kind == 'working' else 'a day off'}.")
+
+
+def _progress(iterable, length=None, label=""):
+    """Long work shows a progress bar on a terminal."""
+    with click.progressbar(iterable, length=length, label=label, file=sys.stderr) as bar:
+        yield from bar
+
+
+def main():
+    """`bancheng` console script: the same commands without --app."""
+    from . import create_app
+
+    cli = FlaskGroup(create_app=create_app)
+    cli.main()

@@ -1,0 +1,110 @@
+"""Configuration: embedded defaults that run alone, overridden by env vars or a mapping.
+
+Why a small loader instead of Flask's from_prefixed_env: we need a few values parsed
+(lists, paths relative to the instance folder) and one clear refusal for the default key.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_SECRET_KEY = "dev-only-change-me"
+
+#: Keys read from the environment as ``PORTAL_<KEY>``.
+ENV_KEYS = (
+    "DATABASE_URL",
+    "SECRET_KEY",
+    "INDEX_DIR",
+    "JURISDICTIONS",
+    "UPLOAD_DIR",
+    "RATELIMIT_STORAGE_URI",
+    "MAIL_FILE",
+    "SMTP_HOST",
+    "OPERATOR_NAME",
+    "ICP_NUMBER",
+    "SESSION_HOURS",
+)
+
+
+def defaults(instance_path: str) -> dict:
+    """Embedded defaults: SQLite file, local index and uploads in the instance folder."""
+    inst = Path(instance_path)
+    return {
+        "SECRET_KEY": DEFAULT_SECRET_KEY,
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{inst / 'portal.sqlite3'}",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "PORTAL_INDEX_DIR": str(inst / "index"),
+        "PORTAL_UPLOAD_DIR": str(inst / "uploads"),
+        "PORTAL_MAIL_FILE": str(inst / "outbox.log"),
+        "PORTAL_SMTP_HOST": "",
+        # Which installed jurisdiction plugins are switched on: installed is not enabled.
+        "PORTAL_JURISDICTIONS": ["kunming", "xuanwu", "beijing", "dazhou", "qingcheng"],
+        "PORTAL_OPERATOR_NAME": "Bancheng demo service centre",
+        "PORTAL_ICP_NUMBER": "",
+        "PORTAL_SESSION_HOURS": 8,
+        "PORTAL_MAX_ATTACHMENT_BYTES": 5 * 1024 * 1024,
+        "PORTAL_ATTACHMENT_TYPES": ["pdf", "jpg", "jpeg", "png"],
+        "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_HEADERS_ENABLED": False,
+        "BABEL_DEFAULT_LOCALE": "zh_Hans",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent.parent / "translations"),
+        "PORTAL_LANGUAGES": ["zh_Hans", "zh_Hant", "en"],
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": 3600 * 8,
+    }
+
+
+def _parse(key: str, raw: str):
+    if key == "JURISDICTIONS":
+        return [p.strip() for p in raw.split(",") if p.strip()]
+    if key == "SESSION_HOURS":
+        return int(raw)
+    return raw
+
+
+def from_environ(environ=None) -> dict:
+    """Read ``PORTAL_*`` variables into Flask config keys."""
+    environ = os.environ if environ is None else environ
+    out: dict = {}
+    for key in ENV_KEYS:
+        raw = environ.get(f"PORTAL_{key}")
+        if raw is None:
+            continue
+        value = _parse(key, raw)
+        if key == "DATABASE_URL":
+            out["SQLALCHEMY_DATABASE_URI"] = normalise_db_url(value)
+        elif key == "SECRET_KEY":
+            out["SECRET_KEY"] = value
+        elif key == "RATELIMIT_STORAGE_URI":
+            out["RATELIMIT_STORAGE_URI"] = value
+        else:
+            out[f"PORTAL_{key}"] = value
+    return out
+
+
+def normalise_db_url(url: str) -> str:
+    """Use psycopg 3 for plain postgresql:// URLs (psycopg2 is not a dependency)."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+class InsecureSecretKey(RuntimeError):
+    """Raised when a production app would start with the published default key."""
+
+
+def check_secret_key(app) -> None:
+    """Refuse to serve outside debug/testing with the default secret key."""
+    if app.debug or app.testing:
+        return
+    if app.config.get("SECRET_KEY") in (None, "", DEFAULT_SECRET_KEY):
+        raise InsecureSecretKey(
+            "Refusing to start: PORTAL_SECRET_KEY is not set (the built-in development key "
+            "is public). Set PORTAL_SECRET_KEY to a long random value, e.g. "
+            "`python -c 'import secrets; print(secrets.token_hex(32))'`."
+        )

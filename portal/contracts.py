@@ -1,0 +1,196 @@
+"""The data a jurisdiction plugin hands to the core: plain frozen dataclasses.
+
+Plugins build these; the engine reads them. Keeping them as data (not behaviour)
+is what lets a jurisdiction override only what differs from the defaults.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+#: Staff roles known to the core; "public" is the complainant, "system" the sweeper.
+ROLES = ("clerk", "handler", "supervisor", "admin")
+ACTORS = ROLES + ("public", "system")
+
+
+@dataclass(frozen=True)
+class WindowSpec:
+    code: str
+    name_zh: str
+    name_en: str
+    kind: str = "banbucheng"  # the 办不成事 reflection window
+
+
+@dataclass(frozen=True)
+class CentreSpec:
+    code: str
+    name_zh: str
+    name_en: str
+    level: str = "district"
+    windows: tuple[WindowSpec, ...] = ()
+
+
+@dataclass(frozen=True)
+class DepartmentSpec:
+    code: str
+    name_zh: str
+    name_en: str
+
+
+@dataclass(frozen=True)
+class JurisdictionSpec:
+    """A jurisdiction in the hierarchy (province/city/district/street/community)."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    level: str
+    parent: str | None = None
+    case_prefix: str = ""
+    centres: tuple[CentreSpec, ...] = ()
+    departments: tuple[DepartmentSpec, ...] = ()
+
+
+@dataclass(frozen=True)
+class StateSpec:
+    code: str
+    label_zh: str
+    label_en: str
+    stage: str | None = None  # deadline stage running while the case is in this state
+    terminal: bool = False
+    done: bool = False  # counts as completed in the figures
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One allowed move: ``action`` takes a case from any of ``sources`` to ``target``."""
+
+    action: str
+    sources: tuple[str, ...]
+    target: str | None  # None = the state does not change (pause, extend, escalate...)
+    roles: frozenset[str]
+    label_zh: str
+    label_en: str
+    needs_note: bool = False
+
+
+@dataclass(frozen=True)
+class Workflow:
+    """A jurisdiction's workflow as an explicit map of states and transitions."""
+
+    name: str
+    states: tuple[StateSpec, ...]
+    initial: str
+    transitions: tuple[Transition, ...]
+    steps_zh: tuple[str, ...] = ()  # the published closed-loop steps, for display
+    steps_en: tuple[str, ...] = ()
+
+    def state(self, code: str) -> StateSpec:
+        for s in self.states:
+            if s.code == code:
+                return s
+        raise KeyError(code)
+
+    def transition(self, action: str) -> Transition | None:
+        for t in self.transitions:
+            if t.action == action:
+                return t
+        return None
+
+    def allowed(self, state: str, role: str) -> list[Transition]:
+        return [t for t in self.transitions if state in t.sources and role in t.roles]
+
+    def validate(self) -> None:
+        codes = {s.code for s in self.states}
+        if self.initial not in codes:
+            raise ValueError(f"workflow {self.name}: unknown initial state {self.initial}")
+        seen = set()
+        for t in self.transitions:
+            if t.action in seen:
+                raise ValueError(f"workflow {self.name}: action {t.action} defined twice")
+            seen.add(t.action)
+            for s in t.sources + ((t.target,) if t.target else ()):
+                if s not in codes:
+                    raise ValueError(f"workflow {self.name}: action {t.action} names unknown state {s}")
+            bad = set(t.roles) - set(ACTORS)
+            if bad:
+                raise ValueError(f"workflow {self.name}: action {t.action} names unknown roles {bad}")
+
+
+@dataclass(frozen=True)
+class Category:
+    """A kind of case and what the handler should do with it."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    handling_zh: str = ""
+    handling_en: str = ""
+    outcome_zh: str = ""
+    outcome_en: str = ""
+
+
+@dataclass(frozen=True)
+class TimeLimit:
+    """How long a stage may take, and the rule (with its source) that says so."""
+
+    days: int  # working days; 0 = on the spot (due at the end of the start day)
+    rule: str  # e.g. "Wuhua: complex problems answered within 10 working days (seed 000)"
+
+    @property
+    def on_the_spot(self) -> bool:
+        return self.days == 0
+
+
+@dataclass(frozen=True)
+class ScreeningResult:
+    """A matter refused at intake: why, and where the person should go instead."""
+
+    code: str
+    reason_zh: str
+    reason_en: str
+    channel_zh: str
+    channel_en: str
+
+
+@dataclass(frozen=True)
+class EscalationTier:
+    code: str
+    name_zh: str
+    name_en: str
+    auto_when_overdue: bool = False  # the sweep escalates overdue cases to this tier
+
+
+@dataclass(frozen=True)
+class Branding:
+    title_zh: str
+    title_en: str
+    window_name_zh: str = "反映“办不成事”窗口"
+    window_name_en: str = "'Couldn't get it done' reflection window"
+    colour: str = "#b71c1c"
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class Channel:
+    code: str
+    name_zh: str
+    name_en: str
+
+
+@dataclass(frozen=True)
+class AccountabilityOutcome:
+    """What follows from the n-th failure of a kind (Xuanwu: 3rd attitude failure -> dismissal)."""
+
+    kind: str
+    occurrence: int
+    outcome_zh: str
+    outcome_en: str
+    points: int = 0
+
+
+def ensure_tuple(items: Iterable) -> tuple:
+    return tuple(items or ())
+
+
+__all__ = [n for n in dir() if not n.startswith("_")]

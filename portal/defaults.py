@@ -1,0 +1,175 @@
+"""The core defaults, registered as an ordinary plugin that answers last (trylast).
+
+A jurisdiction plugin overrides only what differs; everything else falls through
+to these answers, so a new jurisdiction works on day one with a complete workflow.
+"""
+from __future__ import annotations
+
+from .contracts import (
+    AccountabilityOutcome,
+    Branding,
+    Category,
+    CentreSpec,
+    Channel,
+    DepartmentSpec,
+    EscalationTier,
+    JurisdictionSpec,
+    StateSpec,
+    TimeLimit,
+    WindowSpec,
+    Workflow,
+)
+from .hookspecs import hookimpl
+
+STAFF = ("clerk", "handler", "supervisor")
+OPEN_STATES = ("received", "assigned", "rectifying")
+
+
+def _t(action, sources, target, roles, zh, en, needs_note=False):
+    from .contracts import Transition
+
+    if isinstance(sources, str):
+        sources = (sources,)
+    return Transition(action, tuple(sources), target, frozenset(roles), zh, en, needs_note)
+
+
+#: The default closed loop, after the 12345 work order (State Council 2020 No. 53):
+#: accept -> dispatch -> handle -> reply -> return visit -> evaluate -> close -> archive.
+DEFAULT_WORKFLOW = Workflow(
+    name="core",
+    initial="received",
+    states=(
+        StateSpec("received", "已受理", "Received", stage="reply"),
+        StateSpec("assigned", "已交办", "Assigned", stage="reply"),
+        StateSpec("rectifying", "核查整改", "Verifying and rectifying", stage="rectify"),
+        StateSpec("replied", "已答复", "Replied"),
+        StateSpec("visited", "已回访", "Return visit done"),
+        StateSpec("closed", "已办结", "Closed", done=True),
+        StateSpec("referred", "已告知转介", "Explained and referred", done=True),
+        StateSpec("archived", "已归档", "Archived", terminal=True, done=True),
+    ),
+    transitions=(
+        _t("classify", OPEN_STATES, None, ("clerk", "supervisor"), "分类研判", "Classify"),
+        _t("assign", ("received", "assigned", "rectifying"), "assigned", ("clerk", "supervisor"), "交办部门", "Assign to department"),
+        _t("reply", OPEN_STATES, "replied", STAFF, "答复群众", "Reply to the person", needs_note=True),
+        _t("refer", ("received",), "referred", ("clerk", "supervisor"), "解释并告知渠道", "Explain and refer", needs_note=True),
+        _t("escalate", OPEN_STATES, None, STAFF + ("system",), "提级督办", "Escalate", needs_note=True),
+        _t("pause", OPEN_STATES, None, STAFF, "等待补充材料（暂停计时）", "Wait for materials (pause clock)", needs_note=True),
+        _t("resume", OPEN_STATES, None, STAFF, "恢复计时", "Resume clock"),
+        _t("extend", OPEN_STATES, None, ("supervisor",), "延长期限", "Extend deadline", needs_note=True),
+        _t("note", OPEN_STATES + ("replied", "visited", "closed", "referred"), None, STAFF, "内部备注", "Internal note", needs_note=True),
+        _t("flag_overdue", OPEN_STATES, None, ("system",), "标记超期", "Flag overdue"),
+        _t("rate", ("replied", "visited", "closed"), None, ("public",), "评价", "Rate"),
+        _t("rate_bad", ("replied", "visited", "closed"), "rectifying", ("public",), "差评核查整改", "Bad rating: verify and rectify"),
+        _t("return_visit", ("replied",), "visited", STAFF, "回访", "Record return visit"),
+        _t("close", ("visited",), "closed", ("clerk", "supervisor"), "办结", "Close"),
+        _t("archive", ("closed", "referred"), "archived", ("supervisor", "admin"), "归档", "Archive"),
+    ),
+    steps_zh=("受理", "交办", "办理", "答复", "回访", "评价", "办结", "归档"),
+    steps_en=("Accept", "Assign", "Handle", "Reply", "Return visit", "Evaluate", "Close", "Archive"),
+)
+
+DEFAULT_CATEGORIES = (
+    Category("guide", "办事指南不准确", "Inaccurate service guide",
+             "核实指南，责成部门限期更正，并答复群众。", "Check the guide, have the department correct it by a deadline, answer the person."),
+    Category("process", "流程复杂或材料繁琐", "Complex process or too many materials",
+             "协调部门优化流程、精简材料。", "Have the department simplify the process and cut materials."),
+    Category("multi_dept", "涉及多部门", "Several departments involved",
+             "明确牵头部门，跨部门协同办理。", "Name a lead department and coordinate the others."),
+    Category("attitude", "服务态度", "Service attitude",
+             "立即整改，纳入工作人员效能考核。", "Rectify at once; counts in staff assessment."),
+    Category("legal", "法律法规不允许", "Not allowed by law",
+             "做好解释说明。", "Explain the legal position."),
+    Category("out_of_scope", "不属于政务服务范围", "Outside government services",
+             "告知群众办理渠道。", "Tell the person where to go."),
+    Category("other", "其他", "Other", "", ""),
+)
+
+DEFAULT_CHANNELS = (
+    Channel("window", "窗口现场", "At the window"),
+    Channel("online", "网上提交", "Online"),
+    Channel("phone", "投诉电话", "Complaint phone"),
+    Channel("rating", "好差评系统", "Good/bad rating system"),
+    Channel("hotline", "12345热线", "12345 hotline"),
+)
+
+
+class CorePlugin:
+    """Answers every jurisdiction-scoped hook last, with the national defaults."""
+
+    code = "core"
+
+    @hookimpl(trylast=True)
+    def portal_jurisdictions(self):
+        # Offered only while no jurisdiction plugin is enabled (see PluginHost).
+        return [
+            JurisdictionSpec(
+                code="demo", name_zh="示范区", name_en="Demo district", level="district",
+                case_prefix="DEMO",
+                centres=(CentreSpec("demo-centre", "示范区政务服务中心", "Demo district service centre",
+                                    windows=(WindowSpec("demo-w1", "反映“办不成事”窗口", "Reflection window"),)),),
+                departments=(DepartmentSpec("demo-hr", "人力资源和社会保障局", "Human Resources and Social Security Bureau"),),
+            )
+        ]
+
+    @hookimpl(trylast=True)
+    def portal_branding(self, jurisdiction):
+        return Branding(title_zh="办成 · 反映“办不成事”", title_en="Bancheng: get it done")
+
+    @hookimpl(trylast=True)
+    def portal_template_folder(self, jurisdiction):
+        return None
+
+    @hookimpl(trylast=True)
+    def portal_intake_form(self, jurisdiction, base):
+        return base
+
+    @hookimpl(trylast=True)
+    def portal_intake_channels(self, jurisdiction):
+        return DEFAULT_CHANNELS
+
+    @hookimpl(trylast=True)
+    def portal_screen_case(self, jurisdiction, matter, description, data):
+        return None
+
+    @hookimpl(trylast=True)
+    def portal_workflow(self, jurisdiction):
+        return DEFAULT_WORKFLOW
+
+    @hookimpl(trylast=True)
+    def portal_categories(self, jurisdiction):
+        return DEFAULT_CATEGORIES
+
+    @hookimpl(trylast=True)
+    def portal_time_limit(self, jurisdiction, category, complexity, stage):
+        if stage == "rectify":
+            return TimeLimit(5, "Bad rating verified and rectified within 5 working days (national 好差评 rules, one city's limit)")
+        if complexity == "simple":
+            return TimeLimit(0, "Simple matters done on the spot (core default)")
+        if complexity in ("complex", "especially_complex"):
+            return TimeLimit(15, "Complex cases: an opinion within 15 working days (Jiangsu window rules)")
+        return TimeLimit(5, "Reply within 5 working days (core default)")
+
+    @hookimpl(trylast=True)
+    def portal_escalation_tiers(self, jurisdiction):
+        return (
+            EscalationTier("window", "窗口", "Window"),
+            EscalationTier("department", "责任部门", "Responsible department"),
+            EscalationTier("centre", "政务服务中心", "Service centre", auto_when_overdue=True),
+        )
+
+    @hookimpl(trylast=True)
+    def portal_holiday_overrides(self, jurisdiction):
+        return {}
+
+    @hookimpl(trylast=True)
+    def portal_accountability_outcome(self, jurisdiction, kind, occurrence):
+        return AccountabilityOutcome(kind, occurrence, "记录在案", "Recorded")
+
+    @hookimpl(trylast=True)
+    def portal_case_transitioned(self, jurisdiction, case, event):
+        return None
+
+    @hookimpl(trylast=True)
+    def portal_guide_corrected(self, jurisdiction, correction):
+        return None

@@ -1,0 +1,1 @@
+"""The case engine: intake, workflow actions, deadlines, numbering. No HTTP here."""

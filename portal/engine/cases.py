@@ -1,0 +1,405 @@
+"""Intake and every action on a case, each one transaction that writes a CaseEvent.
+
+The jurisdiction's workflow (an explicit map from the plugin) decides which action is
+allowed from which state and for which role; anything else is refused before anything
+is written. Concurrent actions are caught by the case's version column.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..calendar import SHANGHAI
+from ..extensions import db
+from ..models import (
+    Attachment,
+    Case,
+    CaseEvent,
+    CaseMeeting,
+    Department,
+    Jurisdiction,
+    Rating,
+    ReturnVisit,
+    StaffUser,
+)
+from . import deadlines
+from .errors import Conflict, Invalid, NotAllowed
+from .numbering import hash_access_code, new_access_code, next_case_number
+
+RATING_LEVELS = (5, 4, 3, 2, 1)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a staff user with a role, the complainant ('public') or the sweeper ('system')."""
+
+    role: str
+    user: StaffUser | None = None
+
+    @classmethod
+    def staff(cls, user: StaffUser) -> "Actor":
+        return cls(user.role, user)
+
+    @property
+    def user_id(self) -> int | None:
+        return self.user.id if self.user else None
+
+
+PUBLIC = Actor("public")
+SYSTEM = Actor("system")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def plugins():
+    return current_app.extensions["portal_plugins"]
+
+
+def workflow_for(jurisdiction_code: str):
+    wf = plugins().for_jurisdiction(jurisdiction_code).portal_workflow()
+    wf.validate()
+    return wf
+
+
+def allowed_actions(case: Case, actor: Actor):
+    """The transitions the workflow and the actor's role allow on this case now."""
+    wf = workflow_for(case.jurisdiction.code)
+    if actor.role in ("clerk", "handler", "supervisor", "admin"):
+        if not can_see(actor.user, case):
+            return []
+    out = []
+    for t in wf.allowed(case.state, actor.role):
+        if t.action == "resume" and not case.is_paused:
+            continue
+        if t.action == "pause" and case.is_paused:
+            continue
+        if t.action in ("extend", "flag_overdue") and case.active_deadline is None:
+            continue
+        if t.action == "escalate" and _next_tier(case) is None:
+            continue
+        out.append(t)
+    return out
+
+
+def can_see(user: StaffUser | None, case: Case) -> bool:
+    return user is not None and case.jurisdiction_id in user.visible_jurisdiction_ids()
+
+
+# -- intake ---------------------------------------------------------------------
+@dataclass
+class Filed:
+    case: Case
+    access_code: str  # shown once on the receipt, stored only hashed
+
+
+def file_case(
+    *,
+    jurisdiction: Jurisdiction,
+    matter: str,
+    description: str,
+    channel: str,
+    complainant: dict,
+    centre_id: int | None = None,
+    window_id: int | None = None,
+    category: str = "",
+    complexity: str = "general",
+    extra: dict | None = None,
+    receiver: StaffUser | None = None,
+    guide_id: int | None = None,
+    attachments: list[dict] | None = None,
+    now: datetime | None = None,
+) -> Filed:
+    """Create a case with its number, hashed access code, first event and first deadline."""
+    now = now or utcnow()
+    matter = (matter or "").strip()
+    description = (description or "").strip()
+    if not matter or not description:
+        raise Invalid(_l("A matter and a description are required."))
+    wf = workflow_for(jurisdiction.code)
+    hooks = plugins().for_jurisdiction(jurisdiction.code)
+    tiers = hooks.portal_escalation_tiers()
+    code = new_access_code()
+    local_year = now.astimezone(SHANGHAI).year
+    try:
+        case = Case(
+            number=next_case_number(jurisdiction.case_prefix, local_year),
+            access_code_hash=hash_access_code(code),
+            jurisdiction=jurisdiction,
+            centre_id=centre_id,
+            window_id=window_id,
+            channel=channel,
+            complainant_name=(complainant.get("name") or "").strip(),
+            complainant_phone=(complainant.get("phone") or "").strip(),
+            complainant_id_number=(complainant.get("id_number") or "").strip().upper(),
+            complainant_address=(complainant.get("address") or "").strip(),
+            matter=matter,
+            description=description,
+            category=category or "",
+            complexity=complexity or "general",
+            extra=extra or {},
+            state=wf.initial,
+            workflow=wf.name,
+            escalation_tier=tiers[0].code if tiers else "",
+            first_receiver=receiver,
+            guide_id=guide_id,
+            received_at=now,
+            updated_at=now,
+        )
+        db.session.add(case)
+        for a in attachments or ():
+            case.attachments.append(Attachment(**a))
+        stage = wf.state(wf.initial).stage
+        if stage:
+            deadlines.start_stage(case, stage, now)
+        case.events.append(CaseEvent(
+            at=now, actor_id=receiver.id if receiver else None,
+            actor_role=receiver.role if receiver else "public", action="file",
+            from_state="", to_state=wf.initial, note="", public=True,
+            data={"channel": channel, "first_receiver": receiver.display_name if receiver else None},
+        ))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    _notify_plugins(case, case.events[-1])
+    return Filed(case, code)
+
+
+# -- actions --------------------------------------------------------------------
+def perform(case: Case, action: str, actor: Actor, *, expected_version: int | None = None,
+            note: str = "", params: dict | None = None, now: datetime | None = None) -> CaseEvent:
+    """Carry out ``action`` on ``case`` for ``actor``, or raise and change nothing."""
+    params = dict(params or {})
+    now = now or utcnow()
+    note = (note or "").strip()
+    if expected_version is not None and case.version != expected_version:
+        raise Conflict()
+    wf = workflow_for(case.jurisdiction.code)
+    t = wf.transition(action)
+    if t is None:
+        raise NotAllowed(_l("This jurisdiction's workflow has no such action."))
+    if actor.role not in t.roles:
+        raise NotAllowed(_l("Your role may not take this action."))
+    if actor.role in ("clerk", "handler", "supervisor", "admin") and not can_see(actor.user, case):
+        raise NotAllowed(_l("This case belongs to another jurisdiction."))
+    if case.state not in t.sources:
+        raise NotAllowed(_l("This action is not possible while the case is in its current state."))
+    if t.needs_note and not note:
+        raise Invalid(_l("Please give a note or reason for this action."))
+    from_state = case.state
+    to_state = t.target or case.state
+    data: dict = {}
+    try:
+        effect = _EFFECTS.get(action)
+        if effect is not None:
+            data = effect(case, actor, note, params, now) or {}
+        if to_state != from_state:
+            old_stage = wf.state(from_state).stage
+            new_stage = wf.state(to_state).stage
+            case.state = to_state
+            if new_stage != old_stage:
+                if new_stage:
+                    deadlines.start_stage(case, new_stage, now)
+                else:
+                    deadlines.close_active(case, now)
+                case.overdue_flagged = False
+            if wf.state(to_state).terminal:
+                case.archived_at = now
+        case.updated_at = now
+        ev = CaseEvent(at=now, actor_id=actor.user_id, actor_role=actor.role,
+                       action=action, from_state=from_state, to_state=to_state, note=note,
+                       public=action not in PRIVATE_ACTIONS, data=data)
+        case.events.append(ev)
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict() from None
+    except Exception:
+        db.session.rollback()
+        raise
+    _notify_plugins(case, ev)
+    return ev
+
+
+#: Actions whose event (and note) the public timeline does not show.
+PRIVATE_ACTIONS = frozenset({"note", "assign", "escalate", "flag_overdue", "classify", "extend", "joint_meeting"})
+
+
+def _notify_plugins(case: Case, ev: CaseEvent) -> None:
+    plugins().for_jurisdiction(case.jurisdiction.code).portal_case_transitioned(case=case, event=ev)
+    from ..notify import on_case_event
+
+    on_case_event(case, ev)
+
+
+# -- effects of particular actions --------------------------------------------------
+def _classify(case, actor, note, params, now):
+    cats = {c.code for c in plugins().for_jurisdiction(case.jurisdiction.code).portal_categories()}
+    category = params.get("category") or case.category
+    if category and category not in cats:
+        raise Invalid(_l("Unknown category for this jurisdiction."))
+    case.category = category
+    case.complexity = params.get("complexity") or case.complexity
+    deadlines.recompute_for_classification(case)
+    return {"category": case.category, "complexity": case.complexity}
+
+
+def _assign(case, actor, note, params, now):
+    lead_id = params.get("lead_department_id")
+    lead = db.session.get(Department, int(lead_id)) if lead_id else None
+    if lead is None or lead.jurisdiction_id != case.jurisdiction_id:
+        raise Invalid(_l("Choose a lead department of this jurisdiction."))
+    co_ids = {int(i) for i in params.get("co_department_ids") or [] if int(i) != lead.id}
+    co = db.session.scalars(select(Department).where(Department.id.in_(co_ids))).all() if co_ids else []
+    if any(d.jurisdiction_id != case.jurisdiction_id for d in co):
+        raise Invalid(_l("Co-handling departments must belong to this jurisdiction."))
+    case.lead_department = lead
+    case.co_departments = list(co)
+    return {"lead": lead.name_zh, "co": [d.name_zh for d in co]}
+
+
+def _reply(case, actor, note, params, now):
+    case.reply = note
+    case.replied_at = now
+    case.outcome = params.get("outcome") or case.outcome or "resolved"
+    return {"outcome": case.outcome}
+
+
+def _refer(case, actor, note, params, now):
+    case.reply = note
+    case.replied_at = now
+    case.outcome = "referred"
+    return {}
+
+
+def _next_tier(case):
+    tiers = plugins().for_jurisdiction(case.jurisdiction.code).portal_escalation_tiers() or ()
+    codes = [t.code for t in tiers]
+    if case.escalation_tier not in codes:
+        return tiers[0] if tiers else None
+    i = codes.index(case.escalation_tier)
+    return tiers[i + 1] if i + 1 < len(tiers) else None
+
+
+def _escalate(case, actor, note, params, now):
+    tier = _next_tier(case)
+    if tier is None:
+        raise NotAllowed(_l("The case is already at the highest tier."))
+    old = case.escalation_tier
+    case.escalation_tier = tier.code
+    return {"from_tier": old, "to_tier": tier.code}
+
+
+def _pause(case, actor, note, params, now):
+    if case.paused_at is not None:
+        raise NotAllowed(_l("The clock is already paused."))
+    case.paused_at = now
+    return {}
+
+
+def _resume(case, actor, note, params, now):
+    if case.paused_at is None:
+        raise NotAllowed(_l("The clock is not paused."))
+    return {"paused_working_days": deadlines.resume(case, now)}
+
+
+def _extend(case, actor, note, params, now):
+    try:
+        days = int(params.get("days", 0))
+    except (TypeError, ValueError):
+        days = 0
+    if days < 1 or days > 60:
+        raise Invalid(_l("An extension must be between 1 and 60 working days."))
+    if case.active_deadline is None:
+        raise NotAllowed(_l("No deadline is running."))
+    row = deadlines.extend(case, days, note)
+    return {"days": days, "due_date": row.due_date.isoformat()}
+
+
+def _flag_overdue(case, actor, note, params, now):
+    case.overdue_flagged = True
+    return {}
+
+
+def _rate(case, actor, note, params, now):
+    try:
+        level = int(params.get("level"))
+    except (TypeError, ValueError):
+        level = 0
+    if level not in RATING_LEVELS:
+        raise Invalid(_l("Choose one of the five rating levels."))
+    if not _rating_open(case):
+        raise NotAllowed(_l("This reply has already been rated."))
+    db.session.add(Rating(case=case, level=level, comment=note, at=now, source=params.get("source", "public")))
+    return {"level": level}
+
+
+def _return_visit(case, actor, note, params, now):
+    method = params.get("method")
+    try:
+        level = int(params.get("satisfaction"))
+    except (TypeError, ValueError):
+        level = 0
+    if method not in ("phone", "in_person") or level not in RATING_LEVELS:
+        raise Invalid(_l("Record how the visit was made and the person's satisfaction."))
+    db.session.add(ReturnVisit(case=case, method=method, satisfaction=level, note=note,
+                               by_id=actor.user_id, at=now))
+    return {"method": method, "satisfaction": level}
+
+
+def _close(case, actor, note, params, now):
+    case.closed_at = now
+    return {}
+
+
+def _joint_meeting(case, actor, note, params, now):
+    attendees = (params.get("attendees") or "").strip()
+    decision = (params.get("decision") or "").strip()
+    held_on = params.get("held_on") or now.date()
+    if not attendees or not decision:
+        raise Invalid(_l("A joint meeting needs its attendees and its decision."))
+    db.session.add(CaseMeeting(case_id=case.id, held_on=held_on, attendees=attendees,
+                               decision=decision, minutes=(params.get("minutes") or "").strip()))
+    return {"attendees": attendees, "decision": decision}
+
+
+_EFFECTS = {
+    "classify": _classify,
+    "assign": _assign,
+    "reply": _reply,
+    "refer": _refer,
+    "escalate": _escalate,
+    "pause": _pause,
+    "resume": _resume,
+    "extend": _extend,
+    "flag_overdue": _flag_overdue,
+    "rate": _rate,
+    "rate_bad": _rate,
+    "return_visit": _return_visit,
+    "close": _close,
+    "joint_meeting": _joint_meeting,
+}
+
+
+def _rating_open(case: Case) -> bool:
+    """One rating per reply: a new reply (after rectification) may be rated again."""
+    last = case.ratings[-1] if case.ratings else None
+    return last is None or (case.replied_at is not None and last.at < case.replied_at)
+
+
+def can_rate(case: Case) -> bool:
+    actions = {t.action for t in allowed_actions(case, PUBLIC)}
+    return bool(actions & {"rate", "rate_bad"}) and _rating_open(case)
+
+
+def rate(case: Case, level: int, comment: str = "", now: datetime | None = None) -> CaseEvent:
+    """The complainant rates: 不满意 and 非常不满意 send the case back to be verified and rectified."""
+    action = "rate_bad" if int(level) <= 2 else "rate"
+    return perform(case, action, PUBLIC, note=comment, params={"level": level}, now=now)

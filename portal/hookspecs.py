@@ -1,0 +1,86 @@
+"""Every hook a plugin can implement, in one module (the Datasette layout).
+
+Hooks that take ``jurisdiction`` are only ever called on the plugin that owns that
+jurisdiction plus the core defaults (see ``portal.plugins.PluginHost.for_jurisdiction``),
+so no plugin can answer for another jurisdiction. Hooks are called with keywords.
+"""
+from __future__ import annotations
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("portal")
+hookimpl = pluggy.HookimplMarker("portal")
+
+
+# -- identity -------------------------------------------------------------------
+@hookspec
+def portal_jurisdictions():
+    """Return the JurisdictionSpecs this plugin owns (codes must start with its own code)."""
+
+
+@hookspec(firstresult=True)
+def portal_branding(jurisdiction):
+    """Return the Branding for a jurisdiction. Stops at first non-None result."""
+
+
+@hookspec(firstresult=True)
+def portal_template_folder(jurisdiction):
+    """Return a folder whose templates override the core's for this jurisdiction. Stops at first non-None result."""
+
+
+# -- intake ---------------------------------------------------------------------
+@hookspec(firstresult=True)
+def portal_intake_form(jurisdiction, base):
+    """Return the intake form class (a subclass of ``base``) for a jurisdiction. Stops at first non-None result."""
+
+
+@hookspec(firstresult=True)
+def portal_intake_channels(jurisdiction):
+    """Return the Channels through which a jurisdiction takes cases in. Stops at first non-None result."""
+
+
+@hookspec
+def portal_screen_case(jurisdiction, matter, description, data):
+    """Return a ScreeningResult when a matter is outside the window's scope, else None."""
+
+
+# -- handling -------------------------------------------------------------------
+@hookspec(firstresult=True)
+def portal_workflow(jurisdiction):
+    """Return the jurisdiction's Workflow (states and allowed transitions). Stops at first non-None result."""
+
+
+@hookspec(firstresult=True)
+def portal_categories(jurisdiction):
+    """Return the jurisdiction's case Categories with handling guidance. Stops at first non-None result."""
+
+
+@hookspec(firstresult=True)
+def portal_time_limit(jurisdiction, category, complexity, stage):
+    """Return the TimeLimit for a stage of a case. Stops at first non-None result."""
+
+
+@hookspec(firstresult=True)
+def portal_escalation_tiers(jurisdiction):
+    """Return the ordered EscalationTiers, first tier = where a case starts. Stops at first non-None result."""
+
+
+@hookspec(firstresult=True)
+def portal_holiday_overrides(jurisdiction):
+    """Return {date: is_working_day} single-day overrides for a jurisdiction. Stops at first non-None result."""
+
+
+@hookspec(firstresult=True)
+def portal_accountability_outcome(jurisdiction, kind, occurrence):
+    """Return the AccountabilityOutcome of the n-th failure of a kind. Stops at first non-None result."""
+
+
+# -- events ---------------------------------------------------------------------
+@hookspec
+def portal_case_transitioned(jurisdiction, case, event):
+    """Called after a case action was committed; return values are ignored."""
+
+
+@hookspec
+def portal_guide_corrected(jurisdiction, correction):
+    """Called after a guide correction was published; return values are ignored."""

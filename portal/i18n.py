@@ -1,0 +1,134 @@
+"""Language choice: ?lang= beats the remembered cookie, which beats Accept-Language."""
+from __future__ import annotations
+
+from flask import current_app, request
+from flask_babel import get_locale
+
+LANG_COOKIE = "lang"
+
+
+def normalise(tag: str | None) -> str | None:
+    """Map browser/user tags onto our three catalogues."""
+    if not tag:
+        return None
+    t = tag.replace("-", "_").lower()
+    if t in ("zh_hans", "zh_cn", "zh_sg", "zh", "zh_hans_cn"):
+        return "zh_Hans"
+    if t in ("zh_hant", "zh_tw", "zh_hk", "zh_mo", "zh_hant_tw", "zh_hant_hk"):
+        return "zh_Hant"
+    if t.startswith("en"):
+        return "en"
+    if t.startswith("zh_hant"):
+        return "zh_Hant"
+    if t.startswith("zh"):
+        return "zh_Hans"
+    return None
+
+
+def select_locale() -> str:
+    if not request:
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    for candidate in (request.args.get("lang"), request.cookies.get(LANG_COOKIE)):
+        lang = normalise(candidate)
+        if lang:
+            return lang
+    for tag, _q in request.accept_languages:
+        lang = normalise(tag)
+        if lang:
+            return lang
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    return "Asia/Shanghai"
+
+
+def lang() -> str:
+    """'en' or 'zh' for choosing between *_en and *_zh data columns."""
+    return "en" if str(get_locale()) == "en" else "zh"
+
+
+def html_lang() -> str:
+    return {"zh_Hans": "zh-Hans", "zh_Hant": "zh-Hant", "en": "en"}.get(str(get_locale()), "zh-Hans")
+
+
+def choose(zh: str, en: str) -> str:
+    """The English text in English (falling back to Chinese), else Chinese, in Traditional for zh_Hant."""
+    if lang() == "en":
+        return en or zh
+    return to_traditional(zh) if str(get_locale()) == "zh_Hant" else zh
+
+
+def pick(obj, base: str) -> str:
+    """obj.<base>_en or obj.<base>_zh (or obj.<base> for Chinese-only columns) by language."""
+    zh = getattr(obj, f"{base}_zh", None)
+    if zh is None:
+        zh = getattr(obj, base, "")
+    return choose(zh or "", getattr(obj, f"{base}_en", "") or "")
+
+
+_S2T = None
+
+
+def to_traditional(text: str) -> str:
+    global _S2T
+    if not text:
+        return text
+    if _S2T is None:
+        import opencc
+
+        _S2T = opencc.OpenCC("s2t")
+    return _S2T.convert(text)
+
+
+def _labels():
+    from flask_babel import lazy_gettext as _l
+
+    return {
+        "holidays": {
+            "New Year's Day": _l("New Year's Day"),
+            "Spring Festival": _l("Spring Festival"),
+            "Tomb-sweeping Day": _l("Tomb-sweeping Day"),
+            "Labour Day": _l("Labour Day"),
+            "Dragon Boat Festival": _l("Dragon Boat Festival"),
+            "Mid-autumn Festival": _l("Mid-autumn Festival"),
+            "National Day": _l("National Day"),
+            "Anti-Fascist 70th Day": _l("Anti-Fascist War Victory 70th Anniversary"),
+        },
+        "kinds": {
+            "workday": _l("working day"),
+            "weekend": _l("weekend"),
+            "holiday": _l("public holiday"),
+            "makeup_workday": _l("make-up working day"),
+            "override_off": _l("local day off"),
+            "override_workday": _l("local working day"),
+        },
+    }
+
+
+def holiday_label(name: str) -> str:
+    return str(_labels()["holidays"].get(name, name))
+
+
+def day_kind_label(kind: str) -> str:
+    return str(_labels()["kinds"].get(str(kind).lower(), kind))
+
+
+def kind_label(kind: str) -> str:
+    from flask_babel import gettext as _
+
+    return {"correction": _("Guide correction"), "practice": _("Solution practice"),
+            "guide": _("Service guide")}.get(kind, kind)
+
+
+def role_label(role: str) -> str:
+    from flask_babel import gettext as _
+
+    return {"clerk": _("Window clerk"), "handler": _("Department handler"), "supervisor": _("Supervisor"),
+            "admin": _("Administrator"), "public": _("The person"), "system": _("System")}.get(role, role)
+
+
+def rating_choices():
+    from .forms import RATING_CHOICES
+
+    return [(v, str(label)) for v, label in RATING_CHOICES]

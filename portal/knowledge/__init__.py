@@ -1,0 +1,1 @@
+"""The public knowledge base: published corrections and practices, and their search index."""

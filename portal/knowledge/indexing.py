@@ -1,0 +1,125 @@
+"""Feeding the derived Whoosh index from the database, which stays the truth.
+
+Publishing marks a row as changed (updated_at); ``catch_up`` indexes every row whose
+indexed_at is missing or older. A failed index write (lock timeout, unwritable disk)
+therefore loses nothing: the next catch-up (after the next publish, on a search, or
+from `flask portal reindex`) writes it.
+"""
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+
+from flask import current_app
+from sqlalchemy import or_, select, update
+
+from ..extensions import db
+from ..models import KnowledgeEntry, ServiceGuide
+from ..privacy import redact
+from ..search import IndexBusy, SearchIndex
+from ..search.analysis import normalize_exact
+
+CATCH_UP_EVERY_SECONDS = 20.0
+
+
+def search_index() -> SearchIndex:
+    app = current_app
+    ix = app.extensions.get("portal_search")
+    if ix is None:
+        ix = SearchIndex(app.config["PORTAL_INDEX_DIR"])
+        ix.create_or_open()
+        app.extensions["portal_search"] = ix
+    return ix
+
+
+def entry_doc(e: KnowledgeEntry) -> dict:
+    """Only published, redacted, non-personal fields go into the index."""
+    body = "\n".join(x for x in (
+        f"{e.wrong_text} → {e.right_text}" if e.wrong_text or e.right_text else "", e.summary) if x)
+    return {
+        "doc_id": f"entry:{e.id}",
+        "kind": e.kind,
+        "jurisdiction": e.jurisdiction.code,
+        "department": e.department.code if e.department else "",
+        "department_name": e.department.name_zh if e.department else "",
+        "matter": e.matter,
+        "matter_exact": normalize_exact(e.matter),
+        "title": redact(e.title),
+        "body": redact(body),
+        "title_en": redact(e.title_en),
+        "body_en": redact(e.summary_en),
+        "published": e.published_at.replace(tzinfo=None),
+        "url": f"/knowledge/{e.id}",
+    }
+
+
+def guide_doc(g: ServiceGuide) -> dict:
+    v = g.current
+    materials = "、".join(m.name for m in v.materials) if v else ""
+    body = "\n".join(x for x in ((v.conditions if v else ""), materials, (v.fees if v else "")) if x)
+    return {
+        "doc_id": f"guide:{g.id}",
+        "kind": "guide",
+        "jurisdiction": g.jurisdiction.code,
+        "department": g.department.code if g.department else "",
+        "department_name": g.department.name_zh if g.department else "",
+        "matter": g.matter,
+        "matter_exact": normalize_exact(g.matter),
+        "title": g.matter,
+        "body": redact(body),
+        "title_en": g.matter_en,
+        "body_en": "",
+        "published": (v.created_at if v else g.updated_at).replace(tzinfo=None),
+        "url": f"/guides/{g.id}",
+    }
+
+
+def _pending(model):
+    return select(model).where(or_(model.indexed_at.is_(None), model.indexed_at < model.updated_at))
+
+
+def catch_up(limit: int = 500) -> int:
+    """Index rows changed since they were last indexed; returns how many were written."""
+    entries = db.session.scalars(_pending(KnowledgeEntry).limit(limit)).all()
+    guides = db.session.scalars(_pending(ServiceGuide).limit(limit)).all()
+    if not entries and not guides:
+        return 0
+    stamp = datetime.now(timezone.utc)
+    docs = [entry_doc(e) for e in entries] + [guide_doc(g) for g in guides]
+    try:
+        search_index().add_or_update(docs)
+    except (IndexBusy, OSError) as exc:
+        current_app.logger.warning("search index not updated now (%s); will catch up later", exc)
+        return 0
+    for model, rows in ((KnowledgeEntry, entries), (ServiceGuide, guides)):
+        if rows:
+            db.session.execute(update(model).where(model.id.in_([r.id for r in rows]))
+                               .values(indexed_at=stamp).execution_options(synchronize_session=False))
+    db.session.commit()
+    return len(docs)
+
+
+def maybe_catch_up() -> None:
+    """Cheap check on the read path, at most every few seconds per process."""
+    app = current_app
+    last = app.extensions.get("portal_search_last_catch_up", 0.0)
+    if time.monotonic() - last < CATCH_UP_EVERY_SECONDS:
+        return
+    app.extensions["portal_search_last_catch_up"] = time.monotonic()
+    if db.session.scalar(_pending(KnowledgeEntry).with_only_columns(KnowledgeEntry.id).limit(1)) or \
+            db.session.scalar(_pending(ServiceGuide).with_only_columns(ServiceGuide.id).limit(1)):
+        catch_up()
+
+
+def rebuild_index(progress=None) -> int:
+    """Full rebuild into a new generation; the old one keeps serving until the switch."""
+    stamp = datetime.now(timezone.utc)
+    entries = db.session.scalars(select(KnowledgeEntry).order_by(KnowledgeEntry.id)).all()
+    guides = db.session.scalars(select(ServiceGuide).order_by(ServiceGuide.id)).all()
+    docs = [entry_doc(e) for e in entries] + [guide_doc(g) for g in guides]
+    items = progress(docs, length=len(docs), label="Indexing") if progress else docs
+    search_index().rebuild(items)
+    db.session.execute(update(KnowledgeEntry).values(indexed_at=stamp))
+    db.session.execute(update(ServiceGuide).values(indexed_at=stamp))
+    db.session.commit()
+    return len(docs)

@@ -1,0 +1,108 @@
+"""Records the reports ask for beside cases: calendars, accountability, supervision, audit."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import UTCDateTime, utcnow
+from .org import Department, Jurisdiction
+from .staff import StaffUser
+
+
+class CalendarYear(db.Model):
+    """A year of official holiday data imported by an administrator."""
+
+    __tablename__ = "calendar_year"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(Text)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CalendarDay(db.Model):
+    """A day off or make-up working day: national (jurisdiction NULL) or a local override."""
+
+    __tablename__ = "calendar_day"
+    __table_args__ = (UniqueConstraint("jurisdiction_id", "day"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdiction.id"))
+    day: Mapped[date] = mapped_column(Date, index=True)
+    working: Mapped[bool] = mapped_column(Boolean)
+    name: Mapped[str] = mapped_column(String(120), default="")
+    kind: Mapped[str] = mapped_column(String(20), default="override")  # imported | override
+
+
+class AccountabilityRecord(db.Model):
+    """A staff or department failure and what followed from it (seed 001 Xuanwu)."""
+
+    __tablename__ = "accountability_record"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdiction.id"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), index=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"))
+    kind: Mapped[str] = mapped_column(String(30))  # attitude | non_cooperation | overrun
+    occurrence: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(Text)
+    points: Mapped[int] = mapped_column(Integer, default=0)
+    note: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+
+    staff: Mapped[StaffUser | None] = relationship(foreign_keys=[staff_id])
+    department: Mapped[Department | None] = relationship()
+
+
+class SupervisionRecord(db.Model):
+    """A supervision activity: Beijing's monthly fault-finding day, patrols, spot checks."""
+
+    __tablename__ = "supervision_record"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdiction.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    held_on: Mapped[date] = mapped_column(Date)
+    team: Mapped[str] = mapped_column(Text, default="")
+    findings: Mapped[str] = mapped_column(Text, default="")
+    windows_checked: Mapped[int] = mapped_column(Integer, default=0)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    jurisdiction: Mapped[Jurisdiction] = relationship()
+
+
+class RotaEntry(db.Model):
+    """Who sits at the window on a day (Dazhou's chief representatives take turns)."""
+
+    __tablename__ = "rota_entry"
+    __table_args__ = (UniqueConstraint("jurisdiction_id", "day"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdiction.id"))
+    day: Mapped[date] = mapped_column(Date)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    representative: Mapped[str] = mapped_column(String(80))
+
+
+class AuditLog(db.Model):
+    """Administrative staff actions (users, guides, calendars); case actions are CaseEvents."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    action: Mapped[str] = mapped_column(String(60))
+    target: Mapped[str] = mapped_column(String(120), default="")
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class ScreeningRecord(db.Model):
+    """A matter screened out at intake, kept without personal data (what, why, where to go)."""
+
+    __tablename__ = "screening_record"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdiction.id"), index=True)
+    code: Mapped[str] = mapped_column(String(40))
+    matter: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

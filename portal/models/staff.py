@@ -1,0 +1,47 @@
+"""Staff users: one jurisdiction (or its subtree) each, one role, hashed passwords."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from .base import UTCDateTime, utcnow
+from .org import Department, Jurisdiction
+
+
+class StaffUser(UserMixin, db.Model):
+    __tablename__ = "staff_user"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    display_name: Mapped[str] = mapped_column(String(80))
+    role: Mapped[str] = mapped_column(String(20))  # clerk | handler | supervisor | admin
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdiction.id"), index=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    email: Mapped[str] = mapped_column(String(120), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    sees_subtree: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    jurisdiction: Mapped[Jurisdiction] = relationship()
+    department: Mapped[Department | None] = relationship()
+
+    def set_password(self, password: str) -> None:
+        # scrypt is werkzeug's current default: memory-hard, salted.
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # flask-login
+        return bool(self.active)
+
+    def visible_jurisdiction_ids(self) -> set[int]:
+        if self.sees_subtree:
+            return self.jurisdiction.subtree_ids()
+        return {self.jurisdiction_id}

@@ -1,0 +1,171 @@
+"""One pluggy manager per app: core defaults plus the enabled jurisdiction plugins.
+
+Installed is not enabled (CKAN): entry points in the ``portal`` group are loaded only
+when their name is listed in ``PORTAL_JURISDICTIONS``. Jurisdiction-scoped hooks are
+called through :meth:`PluginHost.for_jurisdiction`, which drops every jurisdiction
+plugin except the owner, so a plugin can never answer for somebody else's cases.
+"""
+from __future__ import annotations
+
+import importlib.metadata as md
+import inspect
+from dataclasses import dataclass
+
+import pluggy
+
+from . import hookspecs
+from .contracts import JurisdictionSpec
+
+ENTRY_POINT_GROUP = "portal"
+CORE_PLUGIN_NAME = "core"
+
+
+class PluginError(RuntimeError):
+    """A plugin is misconfigured (unknown name, foreign jurisdiction code...)."""
+
+
+@dataclass
+class LoadedPlugin:
+    name: str
+    version: str
+    module: str
+    jurisdictions: list[str]
+    hooks: list[str]
+
+
+class ScopedHooks:
+    """Hook callers limited to one jurisdiction's owner plugin and the core defaults."""
+
+    def __init__(self, host: "PluginHost", jurisdiction: str):
+        self._host = host
+        self.jurisdiction = jurisdiction
+
+    def __getattr__(self, name: str):
+        caller = self._host._subset_caller(name, self.jurisdiction)
+
+        def call(**kwargs):
+            kwargs.setdefault("jurisdiction", self.jurisdiction)
+            return caller(**kwargs)
+
+        return call
+
+
+class PluginHost:
+    """Wraps the pluggy PluginManager with jurisdiction ownership."""
+
+    def __init__(self, enabled: list[str] | None = None, extra_plugins: dict | None = None):
+        self.pm = pluggy.PluginManager("portal")
+        self.pm.add_hookspecs(hookspecs)
+        from . import defaults
+
+        self.pm.register(defaults.CorePlugin(), name=CORE_PLUGIN_NAME)
+        self._versions: dict[str, str] = {CORE_PLUGIN_NAME: _dist_version("bancheng-portal")}
+        self._owner: dict[str, str] = {}
+        self._specs: dict[str, JurisdictionSpec] = {}
+        self._subsets: dict[tuple[str, str], object] = {}
+        available = {ep.name: ep for ep in md.entry_points(group=ENTRY_POINT_GROUP)}
+        for name in enabled or []:
+            if name in (extra_plugins or {}):
+                continue
+            ep = available.get(name)
+            if ep is None:
+                raise PluginError(
+                    f"Jurisdiction plugin {name!r} is enabled in PORTAL_JURISDICTIONS but not "
+                    f"installed (installed: {', '.join(sorted(available)) or 'none'})."
+                )
+            self._register(name, ep.load(), ep.dist.version if ep.dist else "?")
+        for name, obj in (extra_plugins or {}).items():
+            self._register(name, obj, getattr(obj, "version", "?"))
+        self._collect_jurisdictions()
+
+    # -- registration ----------------------------------------------------------
+    def _register(self, name: str, obj, version: str) -> None:
+        if inspect.isclass(obj):
+            obj = obj()
+        code = getattr(obj, "code", name)
+        if code != name:
+            raise PluginError(f"Plugin registered as {name!r} declares code {code!r}; they must match.")
+        self.pm.register(obj, name=name)
+        self._versions[name] = getattr(obj, "version", None) or version
+
+    def _collect_jurisdictions(self) -> None:
+        for impl in self.pm.hook.portal_jurisdictions.get_hookimpls():
+            owner = impl.plugin_name
+            for spec in impl.function() or ():
+                if owner != CORE_PLUGIN_NAME and not (
+                    spec.code == owner or spec.code.startswith(owner + "-")
+                ):
+                    raise PluginError(
+                        f"Plugin {owner!r} declares jurisdiction {spec.code!r}; a plugin may only "
+                        f"declare its own code or codes starting with '{owner}-'."
+                    )
+                if spec.code in self._owner and self._owner[spec.code] != CORE_PLUGIN_NAME:
+                    raise PluginError(f"Jurisdiction {spec.code!r} declared twice.")
+                self._owner[spec.code] = owner
+                self._specs[spec.code] = spec
+        # The core's demo jurisdiction is only offered when no jurisdiction plugin is on.
+        if len({o for o in self._owner.values()}) > 1:
+            for code in [c for c, o in self._owner.items() if o == CORE_PLUGIN_NAME]:
+                del self._owner[code]
+                del self._specs[code]
+
+    # -- lookups ---------------------------------------------------------------
+    @property
+    def hook(self):
+        return self.pm.hook
+
+    def jurisdiction_specs(self) -> list[JurisdictionSpec]:
+        return list(self._specs.values())
+
+    def spec(self, code: str) -> JurisdictionSpec:
+        return self._specs[code]
+
+    def owner_of(self, jurisdiction: str) -> str:
+        try:
+            return self._owner[jurisdiction]
+        except KeyError:
+            raise PluginError(f"No enabled plugin owns jurisdiction {jurisdiction!r}.") from None
+
+    def for_jurisdiction(self, jurisdiction: str) -> ScopedHooks:
+        """Hooks answered only by the owner of ``jurisdiction`` and the core defaults."""
+        self.owner_of(jurisdiction)
+        return ScopedHooks(self, jurisdiction)
+
+    def _subset_caller(self, hook_name: str, jurisdiction: str):
+        key = (hook_name, jurisdiction)
+        caller = self._subsets.get(key)
+        if caller is None:
+            owner = self.owner_of(jurisdiction)
+            others = [
+                p for n, p in self.pm.list_name_plugin() if n not in (owner, CORE_PLUGIN_NAME)
+            ]
+            caller = self.pm.subset_hook_caller(hook_name, remove_plugins=others)
+            self._subsets[key] = caller
+        return caller
+
+    def describe(self) -> list[LoadedPlugin]:
+        """What is loaded, with versions and implemented hooks (for `flask portal plugins`)."""
+        out = []
+        for name, plugin in self.pm.list_name_plugin():
+            hooks = sorted(h.name for h in self.pm.get_hookcallers(plugin) or [])
+            out.append(
+                LoadedPlugin(
+                    name=name,
+                    version=self._versions.get(name, "?"),
+                    module=type(plugin).__module__,
+                    jurisdictions=sorted(c for c, o in self._owner.items() if o == name),
+                    hooks=hooks,
+                )
+            )
+        return out
+
+
+def _dist_version(dist: str) -> str:
+    try:
+        return md.version(dist)
+    except md.PackageNotFoundError:
+        return "dev"
+
+
+def installed_plugins() -> list[str]:
+    return sorted(ep.name for ep in md.entry_points(group=ENTRY_POINT_GROUP))

@@ -1,0 +1,280 @@
+"""Text analysis for mixed Chinese/English service-guide text.
+
+Why this exists: Whoosh only splits on whitespace, which is useless for
+Chinese. Every field that holds Chinese runs through :func:`mixed_analyzer`:
+Traditional characters are folded to Simplified (so 身份證 finds 身份证),
+Chinese runs are segmented with jieba in *search* mode (which also emits the
+sub-words of a compound, so 身份证 is found inside 身份证明) and Latin words are
+lowercased and Porter-stemmed. :func:`gram_analyzer` adds CJK unigrams and
+bigrams for a recall safety net (any literal substring can be found), and
+:func:`query_words` / :func:`split_compound` give the query builder the words
+of a user's question.
+
+jieba is used through one private ``jieba.Tokenizer`` per process, created
+lazily; ``jieba.analyse`` is never imported (it costs ~135 MB per process).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import re
+import tempfile
+import threading
+import unicodedata
+import warnings
+from importlib import resources
+
+import opencc
+
+with warnings.catch_warnings():
+    # jieba 0.42.1 has invalid escape sequences in its regex literals. Compiling
+    # it (an import without cached .pyc) warns, and under -W error the warning
+    # becomes a SyntaxError, so the import itself is shielded.
+    warnings.filterwarnings("ignore", "invalid escape sequence", DeprecationWarning)
+    warnings.filterwarnings("ignore", "invalid escape sequence", SyntaxWarning)
+    import jieba
+from whoosh.analysis import (
+    Filter,
+    LowercaseFilter,
+    StemmingAnalyzer,
+    StopFilter,
+    Token,
+    Tokenizer,
+)
+from whoosh.lang.porter import stem as _porter_stem
+
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_RUN_RE = re.compile(rf"(?P<cjk>[{_CJK}]+)|(?P<word>[^\W_{_CJK}]+)")
+_CJK_RE = re.compile(rf"[{_CJK}]")
+# Control characters, lone surrogates and other non-characters: never indexed,
+# and OpenCC cannot encode surrogates.
+_JUNK_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+# A small stop list: English function words plus Chinese particles and
+# question words that only add noise to an AND query.
+STOP_WORDS = frozenset(
+    "a an and are as at be by can for from have how i if in is it me my of on or "
+    "the this that to was what when where which who why will with you your "
+    "的 了 吗 呢 吧 啊 呀 和 与 及 或 在 是 我 我们 你 您 请问 怎么 怎样 如何 什么 哪里 为什么".split()
+)
+
+_lock = threading.Lock()
+_converter: opencc.OpenCC | None = None
+_tokenizer: jieba.Tokenizer | None = None
+_cache_dir: str | None = None
+
+
+def configure(cache_dir: str | os.PathLike | None = None) -> None:
+    """Choose where jieba keeps its dictionary cache (default: the temp dir).
+
+    Call before the first analysis in the process; later calls have no effect
+    on an already loaded dictionary.
+    """
+    global _cache_dir
+    _cache_dir = os.fspath(cache_dir) if cache_dir is not None else None
+
+
+def _opencc() -> opencc.OpenCC:
+    global _converter
+    if _converter is None:
+        with _lock:
+            if _converter is None:
+                _converter = opencc.OpenCC("t2s")
+    return _converter
+
+
+def _jieba() -> jieba.Tokenizer:
+    """The process's jieba tokenizer, loaded once with our service-guide terms."""
+    global _tokenizer
+    if _tokenizer is None:
+        with _lock:
+            if _tokenizer is None:
+                jieba.setLogLevel(logging.WARNING)
+                tok = jieba.Tokenizer()
+                tok.tmp_dir = _cache_dir or tempfile.gettempdir()
+                tok.initialize()
+                for term in _package_lines("terms.txt"):
+                    tok.add_word(term)
+                _tokenizer = tok
+    return _tokenizer
+
+
+def _package_lines(name: str) -> list[str]:
+    """Non-empty, non-comment lines of a data file shipped in this package."""
+    text = resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+    return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+
+
+def clean_text(text: str) -> str:
+    """Drop control characters and lone surrogates (never meaningful, and they
+    break OpenCC); keeps newlines and tabs."""
+    return _JUNK_RE.sub("", text)
+
+
+def fold(text: str) -> str:
+    """Traditional -> Simplified, keeping the length so token offsets still
+    point into the original text (needed for highlighting)."""
+    text = _JUNK_RE.sub(" ", text)
+    if not _CJK_RE.search(text):
+        return text
+    conv = _opencc()
+    folded = conv.convert(text)
+    if len(folded) != len(text):  # a phrase rule changed length: go char by char
+        folded = "".join(c if len(f := conv.convert(c)) != 1 else f for c in text)
+    return folded
+
+
+def normalize_exact(text: str) -> str:
+    """The key for exact matter-name matching: folded, lowercased, with
+    spaces and punctuation removed (so 「户口登记 」 equals 户口登记)."""
+    folded = fold(unicodedata.normalize("NFKC", text)).lower()
+    return "".join(m.group(0) for m in _RUN_RE.finditer(folded))
+
+
+def is_cjk(word: str) -> bool:
+    return bool(_CJK_RE.search(word))
+
+
+@functools.lru_cache(maxsize=50_000)
+def _stem_word(word: str) -> str:
+    return _porter_stem(word) if word.isascii() else word
+
+
+class MixedTokenizer(Tokenizer):
+    """Yields jieba search-mode words for Chinese runs and plain words for
+    everything else, with offsets into the original (unfolded) text."""
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
+                 removestops=True, start_pos=0, start_char=0, tokenize=True,
+                 mode="", **kwargs):
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            yield _fill(t, fold(value), start_pos, start_char, 0, len(value), keeporiginal)
+            return
+        pos = start_pos
+        for m in _RUN_RE.finditer(fold(value)):
+            if m.group("cjk"):
+                base = m.start()
+                for word, s, e in _jieba().tokenize(m.group(0), mode="search"):
+                    yield _fill(t, word, pos, start_char, base + s, base + e, keeporiginal)
+                    pos += 1
+            else:
+                yield _fill(t, m.group(0), pos, start_char, m.start(), m.end(), keeporiginal)
+                pos += 1
+
+
+class CjkGramTokenizer(Tokenizer):
+    """Yields a unigram and a bigram at every position of each Chinese run, so
+    a phrase of bigrams finds any literal substring of two or more characters."""
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
+                 removestops=True, start_pos=0, start_char=0, tokenize=True,
+                 mode="", **kwargs):
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        folded = fold(value)
+        if not tokenize:
+            yield _fill(t, folded, start_pos, start_char, 0, len(value), keeporiginal)
+            return
+        for m in _RUN_RE.finditer(folded):
+            run = m.group("cjk")
+            if not run:
+                continue
+            for i, ch in enumerate(run):
+                at = m.start() + i
+                yield _fill(t, ch, start_pos + at, start_char, at, at + 1, keeporiginal)
+                if i + 1 < len(run):
+                    yield _fill(t, run[i:i + 2], start_pos + at, start_char, at, at + 2,
+                                keeporiginal)
+
+
+def _fill(t, text, pos, start_char, s, e, keeporiginal):
+    t.text = text
+    t.boost = 1.0
+    t.stopped = False
+    if keeporiginal:
+        t.original = text
+    t.pos = pos
+    t.startchar = start_char + s
+    t.endchar = start_char + e
+    return t
+
+
+class AsciiStemFilter(Filter):
+    """Porter-stems Latin words only; Chinese tokens pass through untouched."""
+
+    def __call__(self, tokens):
+        for t in tokens:
+            if not t.stopped:
+                t.text = _stem_word(t.text)
+            yield t
+
+
+def mixed_analyzer():
+    """Analyzer for Chinese fields (which may also contain English words)."""
+    return (MixedTokenizer() | LowercaseFilter()
+            | StopFilter(stoplist=STOP_WORDS, minsize=1) | AsciiStemFilter())
+
+
+def english_analyzer():
+    """Analyzer for the English fields: words, lowercase, stop list, Porter stem."""
+    return StemmingAnalyzer(stoplist=STOP_WORDS, minsize=1)
+
+
+def gram_analyzer():
+    """Analyzer for the CJK n-gram recall field."""
+    return CjkGramTokenizer()
+
+
+_MIXED = mixed_analyzer()
+
+
+def analyze(text: str) -> list[str]:
+    """Index-time tokens of ``text`` (useful to check what a field will hold)."""
+    return [t.text for t in _MIXED(text)]
+
+
+def query_words(text: str, limit: int = 16) -> list[str]:
+    """The distinct words of a user's query, in order: Chinese segmented in
+    precise mode (one word per concept, no overlapping sub-words), Latin words
+    lowercased and stemmed, stop words dropped; at most ``limit`` words."""
+    words: list[str] = []
+    for m in _RUN_RE.finditer(fold(clean_text(text)).lower()):
+        if m.group("cjk"):
+            pieces = _jieba().lcut(m.group(0), HMM=True)
+        else:
+            pieces = [m.group(0)]
+        for w in pieces:
+            w = _stem_word(w)
+            if w and w not in STOP_WORDS and w not in words:
+                words.append(w)
+                if len(words) >= limit:
+                    return words
+    return words
+
+
+def is_dictionary_word(word: str) -> bool:
+    """True if jieba knows ``word`` (so search mode emits it as a token)."""
+    return _jieba().FREQ.get(word, 0) > 0
+
+
+def split_compound(word: str) -> list[str]:
+    """Best split of a Chinese compound into smaller dictionary words, e.g.
+    社保补缴 -> [社保, 补缴]; [] when the word has no such split. Used so a
+    compound query also matches documents that use its parts apart
+    (追缴社保 for 社保补缴)."""
+    n = len(word)
+    if n < 3 or not all(_CJK_RE.match(c) for c in word):
+        return []
+    tok = _jieba()
+    dag = tok.get_DAG(word)
+    dag[0] = [j for j in dag[0] if j != n - 1] or [0]
+    route: dict = {}
+    tok.calc(word, dag, route)
+    parts, i = [], 0
+    while i < n:
+        j = route[i][1] + 1
+        parts.append(word[i:j])
+        i = j
+    return parts if len(parts) > 1 else []

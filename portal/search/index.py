@@ -1,0 +1,352 @@
+"""The on-disk search index: writes, atomic rebuilds and searching.
+
+Layout under ``path``::
+
+    CURRENT            name of the generation being served, e.g. "gen-3"
+    gen-3/             a complete Whoosh index
+    MAINTENANCE.lock   held while creating or rebuilding
+
+Why generations: a full rebuild writes a brand new index beside the old one
+and only then swaps ``CURRENT`` (temp file + ``os.replace``), so a process
+killed mid-rebuild leaves the old index serving, untouched. The previous
+generation is kept until the next rebuild so readers in other processes can
+finish; older ones are deleted.
+
+Several worker processes may publish at once: writers wait up to
+``write_timeout`` for Whoosh's write lock and raise :class:`IndexBusy` if it
+stays taken, which the caller turns into "catch up later". A rebuild holds
+the old generation's write lock for its whole run, so no update can land in
+an index that is about to be replaced; publishers get :class:`IndexBusy`
+instead and catch up on the new one.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh import query as Q
+from whoosh.index import LockError
+from whoosh.util.filelock import FileLock, try_for
+
+from . import query as query_builder
+from .analysis import query_words
+from .highlight import snippets
+from .results import Hit, SearchResults
+from .schema import build_schema, prepare_document
+
+_POINTER = "CURRENT"
+_MAINTENANCE = "MAINTENANCE.lock"
+_GEN_PREFIX = "gen-"
+MAX_QUERY_CHARS = 256
+
+
+class IndexBusy(Exception):
+    """The index stayed locked by another writer or rebuild; retry later."""
+
+
+class SearchIndex:
+    """A search index in directory ``path``, safe to share between processes.
+
+    One instance per process is enough (and cheapest): it keeps a single
+    searcher and refreshes it before each query, so queries do not reopen
+    files yet still see commits made by other processes or instances.
+    """
+
+    def __init__(self, path: str | os.PathLike, write_timeout: float = 30.0):
+        self.path = Path(path)
+        self.write_timeout = write_timeout
+        self.schema = build_schema()
+        self._lock = threading.RLock()
+        self._served: str | None = None  # generation the searcher reads
+        self._searcher = None
+
+    # -- generations -----------------------------------------------------
+
+    def _current(self) -> str | None:
+        try:
+            name = (self.path / _POINTER).read_text(encoding="ascii").strip()
+        except FileNotFoundError:
+            return None
+        return name or None
+
+    def _open(self, name: str):
+        return whoosh_index.open_dir(str(self.path / name), schema=self.schema)
+
+    def _generations(self) -> list[str]:
+        if not self.path.is_dir():
+            return []
+        gens = [p.name for p in self.path.iterdir()
+                if p.is_dir() and p.name.startswith(_GEN_PREFIX)
+                and p.name[len(_GEN_PREFIX):].isdigit()]
+        return sorted(gens, key=lambda n: int(n[len(_GEN_PREFIX):]))
+
+    def _new_generation(self) -> str:
+        gens = self._generations()
+        number = int(gens[-1][len(_GEN_PREFIX):]) + 1 if gens else 1
+        name = f"{_GEN_PREFIX}{number}"
+        (self.path / name).mkdir()
+        whoosh_index.create_in(str(self.path / name), self.schema)
+        return name
+
+    def _point_to(self, name: str) -> None:
+        """Atomically make ``name`` the served generation."""
+        fd, tmp = tempfile.mkstemp(prefix=".CURRENT.", dir=self.path)
+        try:
+            with os.fdopen(fd, "w", encoding="ascii") as f:
+                f.write(name + "\n")
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, self.path / _POINTER)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        dir_fd = os.open(self.path, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+    def _remove_stale(self, keep: set[str]) -> None:
+        for name in self._generations():
+            if name not in keep:
+                shutil.rmtree(self.path / name, ignore_errors=True)
+        for tmp in self.path.glob(".CURRENT.*"):
+            tmp.unlink(missing_ok=True)
+
+    def _maintenance_lock(self) -> FileLock:
+        self.path.mkdir(parents=True, exist_ok=True)
+        return FileLock(str(self.path / _MAINTENANCE))
+
+    # -- writing ---------------------------------------------------------
+
+    def create_or_open(self) -> SearchIndex:
+        """Create an empty index at ``path`` unless one is there already."""
+        if self._current() is None:
+            lock = self._maintenance_lock()
+            if not try_for(lock.acquire, self.write_timeout, 0.05):
+                raise IndexBusy(f"search index {self.path} is being created or rebuilt")
+            try:
+                if self._current() is None:
+                    self._point_to(self._new_generation())
+            finally:
+                lock.release()
+        return self
+
+    def _writer(self):
+        """A writer on the served generation, waiting for the write lock.
+
+        If a rebuild switched generations while we waited, the writer is
+        dropped and we retry on the new generation.
+        """
+        self.create_or_open()
+        deadline = _now() + self.write_timeout
+        while True:
+            name = self._current()
+            try:
+                writer = self._open(name).writer(timeout=max(deadline - _now(), 0.0), delay=0.05)
+            except LockError:
+                raise IndexBusy(f"search index {self.path} is locked") from None
+            if self._current() == name:
+                return writer
+            writer.cancel()
+
+    def add_or_update(self, docs: Iterable[dict]) -> int:
+        """Insert or replace documents by ``doc_id`` in one commit; returns
+        how many. Raises :class:`IndexBusy` if the lock cannot be had."""
+        prepared = [prepare_document(d) for d in docs]
+        if not prepared:
+            return 0
+        writer = self._writer()
+        try:
+            for doc in prepared:
+                writer.update_document(**doc)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        return len(prepared)
+
+    def delete(self, doc_ids: Iterable[str]) -> int:
+        """Delete documents by id; returns how many existed."""
+        doc_ids = list(doc_ids)
+        if not doc_ids or self._current() is None:
+            return 0
+        writer = self._writer()
+        try:
+            deleted = sum(writer.delete_by_term("doc_id", d) for d in doc_ids)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        return deleted
+
+    def rebuild(self, docs: Iterable[dict], progress: Callable[[int], None] | None = None) -> int:
+        """Build a complete new index from ``docs`` and switch to it atomically.
+
+        ``doc_id`` values must be unique in ``docs`` (documents are added, not
+        updated, for speed). If ``docs`` raises, or the process dies, the old
+        index keeps serving and the partial one is discarded. ``progress`` is
+        called with the running count every 1000 documents. Returns the count.
+        """
+        lock = self._maintenance_lock()
+        if not lock.acquire(blocking=False):
+            raise IndexBusy(f"a rebuild of {self.path} is already running")
+        try:
+            old = self._current()
+            old_writelock = self._open(old).lock("WRITELOCK") if old else None
+            if old_writelock and not try_for(old_writelock.acquire, self.write_timeout, 0.05):
+                raise IndexBusy(f"search index {self.path} is locked")
+            try:
+                new = self._new_generation()
+                try:
+                    count = self._fill(new, docs, progress)
+                except BaseException:
+                    shutil.rmtree(self.path / new, ignore_errors=True)
+                    raise
+                self._point_to(new)
+            finally:
+                if old_writelock:
+                    old_writelock.release()
+            self._remove_stale(keep={new, old})
+            return count
+        finally:
+            lock.release()
+
+    def _fill(self, name, docs, progress) -> int:
+        writer = self._open(name).writer(procs=1, limitmb=256)
+        count = 0
+        try:
+            for doc in docs:
+                writer.add_document(**prepare_document(doc))
+                count += 1
+                if progress and count % 1000 == 0:
+                    progress(count)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        if progress and count % 1000:
+            progress(count)
+        return count
+
+    # -- reading ---------------------------------------------------------
+
+    def _fresh_searcher(self):
+        """The shared searcher, brought up to date (call with self._lock held).
+        Returns None when no index exists yet."""
+        name = self._current()
+        if name is None:
+            return None
+        if name != self._served or self._searcher is None:
+            self.close()
+            self._searcher = self._open(name).searcher()
+            self._served = name
+        elif not self._searcher.up_to_date():
+            if self._searcher.reader().segments() is None:
+                # Whoosh cannot refresh a reader of an empty index: reopen.
+                self._searcher.close()
+                self._searcher = self._open(name).searcher()
+            else:
+                self._searcher = self._searcher.refresh()
+        return self._searcher
+
+    def close(self) -> None:
+        with self._lock:
+            if self._searcher is not None:
+                self._searcher.close()
+            self._searcher = None
+            self._served = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def doc_count(self) -> int:
+        with self._lock:
+            searcher = self._fresh_searcher()
+            return searcher.doc_count() if searcher else 0
+
+    def contains(self, doc_id: str) -> bool:
+        with self._lock:
+            searcher = self._fresh_searcher()
+            return bool(searcher and searcher.document_number(doc_id=doc_id) is not None)
+
+    def search(self, q: str, jurisdiction=None, department=None, kind=None,
+               page: int = 1, pagelen: int = 10, lang: str = "zh") -> SearchResults:
+        """Search free text ``q`` (never parsed as query syntax).
+
+        Filters take one code or several. Documents matching every word come
+        first; if none do, documents matching any word. An empty query lists
+        the filtered documents newest first. Highlights are HTML-safe.
+        """
+        page = max(int(page), 1)
+        pagelen = max(int(pagelen), 1)
+        text = (q or "")[:MAX_QUERY_CHARS]
+        words = query_words(text)
+        fields = query_builder.fields_for(lang, words)
+        flt = query_builder.filters(jurisdiction=jurisdiction, department=department, kind=kind)
+        with self._lock:
+            searcher = self._fresh_searcher()
+            if searcher is None:
+                return SearchResults(total=0, page=page, pages=0, hits=[])
+            limit = page * pagelen
+            if not words:
+                results, total = _run(searcher, Q.Every(), flt, limit,
+                                      sortedby="published", reverse=True)
+            else:
+                results, total = _run(searcher, query_builder.build(text, words, fields, True),
+                                      flt, limit, terms=True)
+                if not total:
+                    results, total = _run(searcher, query_builder.build(text, words, fields, False),
+                                          flt, limit, terms=True)
+            start = (page - 1) * pagelen
+            shown = fields if words else ()
+            hits = [self._hit(results[i], shown) for i in range(start, min(limit, results.scored_length()))]
+        return SearchResults(total=total, page=page, pages=math.ceil(total / pagelen), hits=hits)
+
+    def _hit(self, hit, fields) -> Hit:
+        return Hit(
+            doc_id=hit["doc_id"],
+            kind=hit.get("kind"),
+            jurisdiction=hit.get("jurisdiction"),
+            department=hit.get("department"),
+            department_name=hit.get("department_name"),
+            matter=hit.get("matter"),
+            title=hit.get("title"),
+            title_en=hit.get("title_en"),
+            url=hit.get("url"),
+            published=hit.get("published"),
+            score=float(hit.score) if fields else 0.0,
+            highlights=snippets(hit, fields, self.schema),
+        )
+
+
+def _run(searcher, query, flt, limit, **kwargs):
+    """Top ``limit`` results and the exact number of matches.
+
+    Whoosh's own count is unreliable once the top-N heap is full (it prunes
+    low-scoring sub-queries and ignores ``filter``), so count the matching
+    ids ourselves; that walks posting lists without scoring.
+    """
+    results = searcher.search(query, filter=flt, limit=limit, **kwargs)
+    if results.scored_length() < limit:  # nothing was pruned: all collected
+        return results, results.scored_length()
+    matches = searcher.docs_for_query(query)
+    if flt is None:
+        return results, sum(1 for _ in matches)
+    allowed = set(searcher.docs_for_query(flt))
+    return results, sum(1 for d in matches if d in allowed)
+
+
+def _now() -> float:
+    return time.monotonic()

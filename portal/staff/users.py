@@ -1,0 +1,40 @@
+"""Creating staff users, shared by the CLI, the admin pages and the demo loader."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Department, Jurisdiction, StaffUser
+
+ROLES = ("clerk", "handler", "supervisor", "admin")
+MIN_PASSWORD = 10
+
+
+class UserError(ValueError):
+    pass
+
+
+def create_staff_user(*, username, password, role, jurisdiction_code, department_code=None,
+                      display_name=None, sees_subtree=False, email="", commit=True) -> StaffUser:
+    if role not in ROLES:
+        raise UserError(f"Unknown role {role!r}.")
+    if len(password or "") < MIN_PASSWORD:
+        raise UserError(f"Passwords need at least {MIN_PASSWORD} characters.")
+    j = db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == jurisdiction_code))
+    if j is None:
+        raise UserError(f"Unknown jurisdiction {jurisdiction_code!r}.")
+    if db.session.scalar(select(StaffUser.id).where(StaffUser.username == username)):
+        raise UserError(f"User {username!r} exists already.")
+    dept = None
+    if department_code:
+        dept = db.session.scalar(select(Department).where(Department.jurisdiction_id == j.id,
+                                                         Department.code == department_code))
+        if dept is None:
+            raise UserError(f"Unknown department {department_code!r} in {jurisdiction_code}.")
+    user = StaffUser(username=username, role=role, jurisdiction=j, department=dept,
+                     display_name=display_name or username, sees_subtree=sees_subtree, email=email)
+    user.set_password(password)
+    db.session.add(user)
+    if commit:
+        db.session.commit()
+    return user

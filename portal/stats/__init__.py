@@ -1,0 +1,1 @@
+"""Transparency figures kept as roll-ups maintained as cases change."""

@@ -1,0 +1,73 @@
+"""The stable facade jurisdiction plugins import (CKAN's toolkit idea).
+
+Plugins import from here only, so the core can move its modules without breaking
+them. Everything a plugin needs to declare its jurisdiction is re-exported.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask_babel import lazy_gettext
+from wtforms import validators
+
+from .contracts import (  # noqa: F401  (re-exported)
+    AccountabilityOutcome,
+    Branding,
+    Category,
+    CentreSpec,
+    Channel,
+    DepartmentSpec,
+    EscalationTier,
+    JurisdictionSpec,
+    ScreeningResult,
+    StateSpec,
+    TimeLimit,
+    Transition,
+    WindowSpec,
+    Workflow,
+)
+from .hookspecs import hookimpl  # noqa: F401
+
+_l = lazy_gettext
+
+
+class JurisdictionPlugin:
+    """Base class for one jurisdiction's plugin (FixMyStreet's cobrand idea).
+
+    Subclasses set ``code`` and implement only the hooks where they differ from the
+    core defaults, each with a one-line reason citing the source report.
+    """
+
+    code: str = ""
+    version: str | None = None
+
+    def owns(self, jurisdiction: str) -> bool:
+        return jurisdiction == self.code or jurisdiction.startswith(self.code + "-")
+
+    @classmethod
+    def templates_folder(cls, module_file: str) -> str | None:
+        folder = Path(module_file).resolve().parent / "templates"
+        return str(folder) if folder.is_dir() else None
+
+
+def transition(action, sources, target, roles, label_zh, label_en, needs_note=False) -> Transition:
+    """Shorthand for building a Transition in a plugin's workflow map."""
+    if isinstance(sources, str):
+        sources = (sources,)
+    return Transition(action, tuple(sources), target, frozenset(roles), label_zh, label_en, needs_note)
+
+
+def core_workflow() -> Workflow:
+    """The core default workflow, for plugins that extend rather than replace it."""
+    from .defaults import DEFAULT_WORKFLOW
+
+    return DEFAULT_WORKFLOW
+
+
+def core_categories() -> tuple[Category, ...]:
+    from .defaults import DEFAULT_CATEGORIES
+
+    return DEFAULT_CATEGORIES
+
+
+__all__ = [n for n in dir() if not n.startswith("_")] + ["validators"]
