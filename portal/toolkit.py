@@ -28,6 +28,12 @@ from .contracts import (  # noqa: F401  (re-exported)
 )
 from .hookspecs import hookimpl  # noqa: F401
 
+# Records some jurisdictions keep beside cases (Xuanwu accountability, Beijing fault-finding
+# day, Dazhou rota), the session to write them with and the jurisdiction's working calendar.
+from .engine.calendars import calendar_for as working_calendar  # noqa: F401
+from .extensions import db  # noqa: F401
+from .models import AccountabilityRecord, RotaEntry, SupervisionRecord  # noqa: F401
+
 _l = lazy_gettext
 
 

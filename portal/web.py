@@ -132,10 +132,10 @@ def _install_plugin_templates(app) -> None:
     for spec in host.jurisdiction_specs():
         folder = host.for_jurisdiction(spec.code).portal_template_folder()
         if folder:
-            folders[f"j/{host.owner_of(spec.code)}"] = FileSystemLoader(folder)
+            folders[host.owner_of(spec.code)] = FileSystemLoader(folder)
     if folders:
-        app.jinja_loader  # noqa: B018 (force creation)
-        app.jinja_env.loader = ChoiceLoader([app.jinja_env.loader, PrefixLoader(folders)])
+        # PrefixLoader splits at the first "/": "j/<plugin>/<name>" -> "j" -> "<plugin>" -> name
+        app.jinja_env.loader = ChoiceLoader([app.jinja_env.loader, PrefixLoader({"j": PrefixLoader(folders)})])
 
 
 def render_for(jurisdiction_code: str | None, template: str, **ctx):

@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import os
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -131,6 +133,17 @@ def test_traditional_is_folded_to_simplified():
 
 def test_english_words_are_stemmed_inside_chinese_fields():
     assert analyze("Rentals 租赁") == ["rental", "租赁"]
+
+
+def test_jieba_cache_goes_to_the_configured_dir_and_logs_nothing(tmp_path):
+    code = ("import portal.search as s; s.configure(%r); print(s.analyze('社保补缴'))"
+            % str(tmp_path))
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    proc = subprocess.run([sys.executable, "-W", "error", "-c", code], cwd=root,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert "补缴" in proc.stdout
+    assert (tmp_path / "jieba.cache").is_file()
 
 
 def test_normalize_exact_ignores_spaces_punctuation_and_script():
@@ -414,6 +427,7 @@ def _publish(path, prefix, start):
 
 
 def test_two_processes_publishing_at_once_lose_nothing(fresh):
+    assert fresh.doc_count() == 0  # this process now holds a searcher on the empty index
     ctx = multiprocessing.get_context("spawn")
     start = ctx.Event()
     procs = [ctx.Process(target=_publish, args=(fresh.path, p, start)) for p in ("a", "b")]

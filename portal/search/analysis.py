@@ -38,7 +38,8 @@ with warnings.catch_warnings():
 from whoosh.analysis import (
     Filter,
     LowercaseFilter,
-    StemmingAnalyzer,
+    RegexTokenizer,
+    StemFilter,
     StopFilter,
     Token,
     Tokenizer,
@@ -59,6 +60,9 @@ STOP_WORDS = frozenset(
     "the this that to was what when where which who why will with you your "
     "的 了 吗 呢 吧 啊 呀 和 与 及 或 在 是 我 我们 你 您 请问 怎么 怎样 如何 什么 哪里 为什么".split()
 )
+
+# Fullwidth ASCII (ＩＤ，１２３) and the ideographic space, one char for one.
+_FULLWIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 
 _lock = threading.Lock()
 _converter: opencc.OpenCC | None = None
@@ -114,9 +118,9 @@ def clean_text(text: str) -> str:
 
 
 def fold(text: str) -> str:
-    """Traditional -> Simplified, keeping the length so token offsets still
-    point into the original text (needed for highlighting)."""
-    text = _JUNK_RE.sub(" ", text)
+    """Fullwidth -> ASCII and Traditional -> Simplified, keeping the length so
+    token offsets still point into the original text (for highlighting)."""
+    text = _JUNK_RE.sub(" ", text).translate(_FULLWIDTH)
     if not _CJK_RE.search(text):
         return text
     conv = _opencc()
@@ -218,8 +222,11 @@ def mixed_analyzer():
 
 
 def english_analyzer():
-    """Analyzer for the English fields: words, lowercase, stop list, Porter stem."""
-    return StemmingAnalyzer(stoplist=STOP_WORDS, minsize=1)
+    """Analyzer for the English fields: the same word split, stop list and
+    Porter stems as Latin words in :func:`mixed_analyzer`, so one analyzed
+    query serves both."""
+    return (RegexTokenizer(r"[^\W_]+") | LowercaseFilter()
+            | StopFilter(stoplist=STOP_WORDS, minsize=1) | StemFilter())
 
 
 def gram_analyzer():

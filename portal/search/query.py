@@ -42,14 +42,14 @@ def build(text: str, words: Sequence[str], fields: Sequence[str], require_all: b
     return main.normalize()  # flattens nesting, drops duplicate clauses
 
 
-def filters(**values: str | Iterable[str] | None) -> Q.Query | None:
+def filters(**values: object) -> Q.Query | None:
     """AND of the given ID-field filters; a value may be one code or several."""
     clauses = []
     for field, value in values.items():
         if value is None:
             continue
-        codes = [value] if isinstance(value, str) else list(value)
-        clauses.append(Q.Or([Q.Term(field, c) for c in codes]))
+        codes = value if isinstance(value, Iterable) and not isinstance(value, str) else [value]
+        clauses.append(Q.Or([Q.Term(field, str(c)) for c in codes]))
     return Q.And(clauses) if clauses else None
 
 
