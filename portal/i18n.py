@@ -1,10 +1,14 @@
 """Language choice: ?lang= beats the remembered cookie, which beats Accept-Language."""
 from __future__ import annotations
 
-from flask import current_app, request
+from urllib.parse import urlencode
+
+from flask import current_app, request, url_for
 from flask_babel import get_locale
 
 LANG_COOKIE = "lang"
+#: The language switch, each language named in itself.
+LANGUAGES = (("zh_Hans", "简体中文"), ("zh_Hant", "繁體中文"), ("en", "English"))
 
 
 def normalise(tag: str | None) -> str | None:
@@ -37,6 +41,40 @@ def select_locale() -> str:
         if lang:
             return lang
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def current_url_with(**changes) -> str:
+    """This page's address with some query arguments changed (None removes one).
+
+    For a GET the path and the other arguments are kept (a search keeps its words); a page
+    shown in answer to a POST (a form with errors) links to the same address, which every
+    public form also serves by GET, or to the home page when it does not.
+    """
+    if request.method not in ("GET", "HEAD"):
+        adapter = current_app.url_map.bind("")
+        try:
+            adapter.match(request.path, method="GET")
+        except Exception:
+            base, args = url_for("public.index"), {}
+        else:
+            base, args = request.path, {}
+    else:
+        base, args = request.path, {k: v for k, v in request.args.items(multi=True)}
+    for key, value in changes.items():
+        args.pop(key, None)
+        if value is not None:
+            args[key] = value
+    return base + ("?" + urlencode(args) if args else "")
+
+
+def lang_url(code: str) -> str:
+    """The link of the language switch: this page in language ``code`` (the choice is remembered)."""
+    return current_url_with(lang=code)
+
+
+def here() -> str:
+    """This page's own address, for ``next=`` links (the large-text switch)."""
+    return current_url_with(lang=None)
 
 
 def select_timezone() -> str:

@@ -80,22 +80,62 @@ def notify(key: str, recipients, kind: str, subject: str, body: str = "", case=N
     return sent
 
 
+def _ancestor_ids(jurisdiction) -> list[int]:
+    out, j = [], jurisdiction.parent
+    while j is not None:
+        out.append(j.id)
+        j = j.parent
+    return out
+
+
 def staff_of(case, roles=("supervisor",), department_id=None):
-    q = select(StaffUser).where(StaffUser.jurisdiction_id == case.jurisdiction_id,
-                                StaffUser.active.is_(True), StaffUser.role.in_(roles))
+    """Active staff of the case's jurisdiction with these roles (and department), plus those of
+    higher jurisdictions who see the subtree (a city supervisor hears of a district's case)."""
+    from sqlalchemy import and_, or_
+
+    here = StaffUser.jurisdiction_id == case.jurisdiction_id
+    above = _ancestor_ids(case.jurisdiction) if department_id is None else []
+    scope = or_(here, and_(StaffUser.jurisdiction_id.in_(above), StaffUser.sees_subtree.is_(True))) if above else here
+    q = select(StaffUser).where(scope, StaffUser.active.is_(True), StaffUser.role.in_(roles))
     if department_id is not None:
         q = q.where(StaffUser.department_id == department_id)
-    return db.session.scalars(q).all()
+    return db.session.scalars(q.order_by(StaffUser.id)).all()
+
+
+def department_handlers(case, include_co: bool = True) -> list[StaffUser]:
+    """Handlers of the lead department and, when asked, of the co-handling departments."""
+    ids = ([case.lead_department_id] if case.lead_department_id else []) + \
+        ([d.id for d in case.co_departments] if include_co else [])
+    people: dict[int, StaffUser] = {}
+    for dep in ids:
+        for u in staff_of(case, ("handler",), dep):
+            people.setdefault(u.id, u)
+    return list(people.values())
+
+
+def unique(*groups) -> list[StaffUser]:
+    seen: dict[int, StaffUser] = {}
+    for group in groups:
+        for u in group or ():
+            if u is not None and u.active:
+                seen.setdefault(u.id, u)
+    return list(seen.values())
 
 
 def on_case_event(case, ev) -> None:
-    """Tell the people concerned: the lead department when assigned, the receiver when answered."""
+    """Tell the people concerned: the departments when assigned, the first receiver (or the
+    supervisors) when answered, supervisors and lead department when a bad rating sends it back."""
+    from flask_babel import gettext as _
+
+    body = f"{case.number}\n{case.matter}"
     if ev.action == "assign" and case.lead_department_id:
-        notify(f"assign:{ev.id}", staff_of(case, ("handler",), case.lead_department_id), "assigned",
-               f"[{case.number}] assigned to your department", case.matter, case)
+        notify(f"assign:{ev.id}", department_handlers(case), "assigned",
+               _("[%(number)s] assigned to your department", number=case.number), body, case)
     elif ev.action in ("reply", "refer"):
-        people = [case.first_receiver] if case.first_receiver else staff_of(case, ("supervisor",))
-        notify(f"reply:{ev.id}", people, "answered", f"[{case.number}] answered", case.matter, case)
+        # Xuanwu's first-contact responsibility: whoever received it first hears how it ended;
+        # a case filed online has no first receiver, so the supervisors hear instead.
+        people = unique([case.first_receiver]) or staff_of(case, ("supervisor",))
+        notify(f"reply:{ev.id}", people, "answered", _("[%(number)s] answered", number=case.number), body, case)
     elif ev.action == "rate_bad":
-        notify(f"badrating:{ev.id}", staff_of(case, ("supervisor",)), "bad_rating",
-               f"[{case.number}] bad rating: verify and rectify", case.matter, case)
+        notify(f"badrating:{ev.id}", unique(staff_of(case, ("supervisor",)), department_handlers(case, False)),
+               "bad_rating", _("[%(number)s] bad rating: verify and rectify", number=case.number), body, case)

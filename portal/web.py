@@ -1,7 +1,7 @@
 """Cross-cutting web concerns: security headers, error pages, template helpers, loaders."""
 from __future__ import annotations
 
-from flask import g, jsonify, render_template, request
+from flask import g, jsonify, make_response, render_template, request
 from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -98,9 +98,10 @@ def init_app(app) -> None:
     def db_down(e):
         db.session.rollback()
         app.logger.warning("database unavailable: %s", e.__class__.__name__)
-        resp = error_page(503, _("Temporarily unavailable"),
-                          _("The service is briefly unavailable. Nothing you submitted was lost if you did not get a receipt; please try again in a minute."))
-        resp[0].headers["Retry-After"] = "30"
+        body, status = error_page(503, _("Temporarily unavailable"),
+                                  _("The service is briefly unavailable. Nothing you submitted was lost if you did not get a receipt; please try again in a minute."))
+        resp = make_response(body, status)  # error_page returns (body, status): headers live on a Response
+        resp.headers["Retry-After"] = "30"
         return resp
 
     @app.errorhandler(HTTPException)

@@ -420,7 +420,8 @@ def test_writers_and_rebuilds_get_index_busy_while_a_rebuild_runs(fresh):
 
 def _publish(path, prefix, start):
     index = SearchIndex(path, write_timeout=60)
-    start.wait(30)
+    analyze("预热")  # load jieba first so both processes really write at once
+    start.wait(60)
     for i in range(20):
         index.add_or_update([{"doc_id": f"{prefix}:{i}", "kind": "practice",
                               "jurisdiction": "beijing", "title": f"并发写入{prefix}第{i}条"}])
@@ -429,11 +430,10 @@ def _publish(path, prefix, start):
 def test_two_processes_publishing_at_once_lose_nothing(fresh):
     assert fresh.doc_count() == 0  # this process now holds a searcher on the empty index
     ctx = multiprocessing.get_context("spawn")
-    start = ctx.Event()
+    start = ctx.Barrier(2)
     procs = [ctx.Process(target=_publish, args=(fresh.path, p, start)) for p in ("a", "b")]
     for proc in procs:
         proc.start()
-    start.set()
     for proc in procs:
         proc.join(120)
     assert [proc.exitcode for proc in procs] == [0, 0]

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
+from .. import stats
 from ..calendar import SHANGHAI
 from ..extensions import db
 from ..models import (
@@ -164,6 +165,7 @@ def file_case(
             from_state="", to_state=wf.initial, note="", public=True,
             data={"channel": channel, "first_receiver": receiver.display_name if receiver else None},
         ))
+        stats.record_event(case, case.events[-1])
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -217,6 +219,7 @@ def perform(case: Case, action: str, actor: Actor, *, expected_version: int | No
                        action=action, from_state=from_state, to_state=to_state, note=note,
                        public=action not in PRIVATE_ACTIONS, data=data)
         case.events.append(ev)
+        stats.record_event(case, ev)
         db.session.commit()
     except StaleDataError:
         db.session.rollback()

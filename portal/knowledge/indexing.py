@@ -14,8 +14,8 @@ from flask import current_app
 from sqlalchemy import or_, select, update
 
 from ..extensions import db
-from ..models import KnowledgeEntry, ServiceGuide
-from ..privacy import redact
+from ..models import GuideCorrection, KnowledgeEntry, ServiceGuide
+from ..privacy import complainant_values, redact
 from ..search import IndexBusy, SearchIndex
 from ..search.analysis import normalize_exact
 
@@ -32,22 +32,31 @@ def search_index() -> SearchIndex:
     return ix
 
 
+def known_personal_values(correction: GuideCorrection | None) -> list[str]:
+    """The contact details of the people whose cases led to a correction: masked wherever they appear."""
+    if correction is None:
+        return []
+    return [v for case in correction.cases for v in complainant_values(case) if v]
+
+
 def entry_doc(e: KnowledgeEntry) -> dict:
     """Only published, redacted, non-personal fields go into the index."""
+    known = known_personal_values(db.session.get(GuideCorrection, e.correction_id) if e.correction_id else None)
     body = "\n".join(x for x in (
         f"{e.wrong_text} → {e.right_text}" if e.wrong_text or e.right_text else "", e.summary) if x)
+    matter = redact(e.matter, known)
     return {
         "doc_id": f"entry:{e.id}",
         "kind": e.kind,
         "jurisdiction": e.jurisdiction.code,
         "department": e.department.code if e.department else "",
         "department_name": e.department.name_zh if e.department else "",
-        "matter": e.matter,
-        "matter_exact": normalize_exact(e.matter),
-        "title": redact(e.title),
-        "body": redact(body),
-        "title_en": redact(e.title_en),
-        "body_en": redact(e.summary_en),
+        "matter": matter,
+        "matter_exact": normalize_exact(matter),
+        "title": redact(e.title, known),
+        "body": redact(body, known),
+        "title_en": redact(e.title_en, known),
+        "body_en": redact(e.summary_en, known),
         "published": e.published_at.replace(tzinfo=None),
         "url": f"/knowledge/{e.id}",
     }
@@ -91,6 +100,9 @@ def catch_up(limit: int = 500) -> int:
     except (IndexBusy, OSError) as exc:
         current_app.logger.warning("search index not updated now (%s); will catch up later", exc)
         return 0
+    except Exception:  # derived data: whatever went wrong, the entry is safe and the next catch-up retries
+        current_app.logger.exception("search index not updated now; will catch up later")
+        return 0
     for model, rows in ((KnowledgeEntry, entries), (ServiceGuide, guides)):
         if rows:
             db.session.execute(update(model).where(model.id.in_([r.id for r in rows]))
@@ -102,8 +114,9 @@ def catch_up(limit: int = 500) -> int:
 def maybe_catch_up() -> None:
     """Cheap check on the read path, at most every few seconds per process."""
     app = current_app
-    last = app.extensions.get("portal_search_last_catch_up", 0.0)
-    if time.monotonic() - last < CATCH_UP_EVERY_SECONDS:
+    last = app.extensions.get("portal_search_last_catch_up")
+    every = float(app.config.get("PORTAL_CATCH_UP_SECONDS", CATCH_UP_EVERY_SECONDS))
+    if last is not None and time.monotonic() - last < every:
         return
     app.extensions["portal_search_last_catch_up"] = time.monotonic()
     if db.session.scalar(_pending(KnowledgeEntry).with_only_columns(KnowledgeEntry.id).limit(1)) or \

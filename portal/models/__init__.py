@@ -25,3 +25,5 @@ from .records import (  # noqa: F401
     SupervisionRecord,
 )
 from .staff import StaffUser  # noqa: F401
+from .staffwork import CannedReply  # noqa: F401
+from .stats import StatsCase, StatsMonth, stats_case, stats_month  # noqa: F401

@@ -90,9 +90,13 @@ class AuditLog(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    # whose administration it touched: an administrator reads only their jurisdiction's log
+    jurisdiction_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdiction.id"), index=True)
     action: Mapped[str] = mapped_column(String(60))
     target: Mapped[str] = mapped_column(String(120), default="")
     data: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    actor: Mapped[StaffUser | None] = relationship()
 
 
 class ScreeningRecord(db.Model):

@@ -1,23 +1,52 @@
-"""File a complaint on the jurisdiction's own form, get a receipt, track it, rate it."""
+"""File a complaint on the jurisdiction's own form, get a receipt, track it, rate it.
+
+Filing order: the jurisdiction's scope screening runs as soon as the matter and the
+description are readable (nobody has to give a name and phone number to learn that
+the window cannot take their matter); then the whole form and the attachments are
+validated together, so every problem is listed at once; then files are written under
+generated names and the case with its attachment rows is committed in one transaction.
+If anything fails, the files are removed and nothing of the case is left.
+
+With CSRF protection on, every form rendering carries a one-time submission id kept
+in the session: a replayed or double-clicked submission is refused with a 400 page
+that points to the receipt of the case already filed, instead of filing it twice.
+"""
 from __future__ import annotations
+
+import secrets
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from ..engine import cases as engine
 from ..engine.errors import EngineError
-from ..engine.numbering import check_access_code
+from ..engine.numbering import check_access_code, hash_access_code
 from ..extensions import db, limiter
-from ..forms import IntakeForm, RateForm, TrackForm, extra_data
+from ..forms import CONTACT_FIELDS, MATTER_FIELDS, IntakeForm, RateForm, TrackForm, extra_data, extra_fields
 from ..i18n import pick
-from ..models import Case, Jurisdiction, ScreeningRecord
+from ..models import Attachment, Case, Jurisdiction, ScreeningRecord
 from ..privacy import redact
 from ..registry import enabled_jurisdictions
 from ..web import render_for
 from . import bp
 from .attachments import AttachmentError, discard_files, validate_attachments, write_files
 from .views import public_case_view
+
+#: How many cases one browser session remembers for its receipts and tracking pages.
+TRACKED_MAX = 20
+OPEN_SUBMISSIONS_MAX = 10
+#: Compared against when the case number does not exist, so a wrong number takes as long
+#: to refuse as a wrong code and the timing reveals nothing.
+_DUMMY_HASH = None
+
+
+def _dummy_hash() -> str:
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = hash_access_code(secrets.token_hex(8))
+    return _DUMMY_HASH
 
 
 def _jurisdiction_or_404(code: str) -> Jurisdiction:
@@ -27,33 +56,73 @@ def _jurisdiction_or_404(code: str) -> Jurisdiction:
     return j
 
 
+def _hooks(j: Jurisdiction):
+    return current_app.extensions["portal_plugins"].for_jurisdiction(j.code)
+
+
 def intake_form_for(j: Jurisdiction, staff=False):
     """The jurisdiction's own form class (hook) with centre and channel choices filled in."""
-    hooks = current_app.extensions["portal_plugins"].for_jurisdiction(j.code)
+    hooks = _hooks(j)
     form_cls = hooks.portal_intake_form(base=IntakeForm)
     form = form_cls()
-    form.centre.choices = [("", _("Not sure"))] + [(c.code, pick(c, "name")) for c in j.centres]
+    form.centre.choices = [SelectChoice("", _("Not sure"))] + [SelectChoice(c.code, pick(c, "name"))
+                                                                for c in j.centres]
     channels = hooks.portal_intake_channels()
     if staff:
-        form.channel.choices = [(c.code, pick(c, "name")) for c in channels]
+        form.channel.choices = [SelectChoice(c.code, pick(c, "name")) for c in channels]
     else:
-        form.channel.choices = [(c.code, pick(c, "name")) for c in channels if c.code in ("online",)] or \
-            [("online", _("Online"))]
+        form.channel.choices = [SelectChoice(c.code, pick(c, "name")) for c in channels if c.code == "online"] or \
+            [SelectChoice("online", _("Online"))]
+        # The public files online: the channel is not the person's to choose.
+        form.channel.data = form.channel.choices[0].value
     return form
+
+
+def _remember(number: str) -> None:
+    session["tracked"] = ([n for n in session.get("tracked", []) if n != number] + [number])[-TRACKED_MAX:]
+
+
+def _csrf_on() -> bool:
+    return bool(current_app.config.get("WTF_CSRF_ENABLED", True))
+
+
+def _open_submission() -> str:
+    token = secrets.token_urlsafe(16)
+    session["open_submissions"] = (session.get("open_submissions", []) + [token])[-OPEN_SUBMISSIONS_MAX:]
+    return token
 
 
 @bp.route("/file")
 def choose_jurisdiction():
     js = enabled_jurisdictions()
-    return render_template("public/choose.html", jurisdictions=js)
+    top = [j for j in js if j.parent is None or j.parent not in js]
+    children = {j.id: [c for c in js if c.parent_id == j.id] for j in js}
+    return render_template("public/choose.html", jurisdictions=js, top=top, children=children)
 
 
 def screen(j: Jurisdiction, form):
     """Run the jurisdiction's scope screening; the first refusal wins."""
-    hooks = current_app.extensions["portal_plugins"].for_jurisdiction(j.code)
-    results = hooks.portal_screen_case(matter=form.matter.data or "", description=form.description.data or "",
-                                       data=extra_data(form))
+    results = _hooks(j).portal_screen_case(matter=form.matter.data or "", description=form.description.data or "",
+                                           data=extra_data(form))
     return next((r for r in results if r is not None), None)
+
+
+def _render_form(j, form, submission, status=200):
+    return render_for(j.code, "public/file.html", jurisdiction=j, form=form, submission=submission,
+                      matter_fields=[form[n] for n in MATTER_FIELDS if n in form],
+                      extra=extra_fields(form), contact_fields=[form[n] for n in CONTACT_FIELDS if n in form],
+                      files_dropped=bool(request.method == "POST" and any(
+                          f.filename for f in request.files.getlist("attachments")))), status
+
+
+def _replayed(submission: str | None):
+    """A submission id that is not open: a replay (400) or a stale/forged form (400)."""
+    filed = session.get("filed_submissions", {}).get(submission or "")
+    if filed:
+        return render_template("public/already_sent.html", number=filed), 400
+    return render_template("error.html", status=400, title=_("The form has expired"),
+                           message=_("For your security the form could not be accepted. Please go back, reload "
+                                     "the page and submit it again. Nothing was saved.")), 400
 
 
 @bp.route("/file/<code>", methods=["GET", "POST"])
@@ -61,41 +130,71 @@ def screen(j: Jurisdiction, form):
 def file_case(code):
     j = _jurisdiction_or_404(code)
     form = intake_form_for(j)
-    attachment_errors: list[str] = []
-    if form.validate_on_submit():
+    if request.method == "GET":
+        return _render_form(j, form, _open_submission())
+
+    submission = request.form.get("submission")
+    if _csrf_on() and submission not in session.get("open_submissions", []):
+        return _replayed(submission)
+    form.validate()
+    if not (form.matter.errors or form.description.errors or getattr(form, "csrf_token", None) and
+            form.csrf_token.errors):
         refusal = screen(j, form)
         if refusal is not None:
+            known = [form.name.data, form.phone.data, form.id_number.data, form.address.data]
             db.session.add(ScreeningRecord(jurisdiction_id=j.id, code=refusal.code,
-                                           matter=redact(form.matter.data)[:200],
+                                           matter=redact(form.matter.data, known)[:200],
                                            reason=refusal.reason_zh, channel=refusal.channel_zh))
             db.session.commit()
             return render_for(j.code, "public/screened.html", jurisdiction=j, refusal=refusal), 200
-        files = request.files.getlist(form.attachments.name)
-        try:
-            files = validate_attachments(files)
-        except AttachmentError as e:
-            attachment_errors.append(str(e))
-        else:
-            centre = next((c for c in j.centres if c.code == form.centre.data), None)
-            written = write_files(files)
-            try:
-                filed = engine.file_case(
-                    jurisdiction=j, matter=form.matter.data, description=form.description.data,
-                    channel=form.channel.data, centre_id=centre.id if centre else None,
-                    complainant={"name": form.name.data, "phone": form.phone.data,
-                                 "id_number": form.id_number.data, "address": form.address.data},
-                    extra=extra_data(form), attachments=written,
-                )
-            except Exception:
-                discard_files(written)
-                raise
-            session["receipt"] = {"number": filed.case.number, "code": filed.access_code}
-            session.setdefault("tracked", [])
-            session["tracked"] = (session["tracked"] + [filed.case.number])[-20:]
-            return redirect(url_for("public.receipt", number=filed.case.number))
-    status = 422 if request.method == "POST" else 200
-    return render_for(j.code, "public/file.html", jurisdiction=j, form=form,
-                      attachment_errors=attachment_errors), status
+    try:
+        files = validate_attachments(request.files.getlist(form.attachments.name))
+    except AttachmentError as e:
+        form.attachments.errors = list(form.attachments.errors) + [str(e)]
+        files = []
+    if form.errors:
+        return _render_form(j, form, submission or _open_submission(), 422)
+
+    centre = next((c for c in j.centres if c.code == form.centre.data), None)
+    written = write_files(files)
+    try:
+        filed = engine.file_case(
+            jurisdiction=j, matter=form.matter.data, description=form.description.data,
+            channel=form.channel.data, centre_id=centre.id if centre else None,
+            complainant={"name": form.name.data, "phone": form.phone.data,
+                         "id_number": form.id_number.data, "address": form.address.data},
+            extra=extra_data(form), attachments=written,
+        )
+    except Exception:
+        db.session.rollback()
+        if not _committed(written):
+            discard_files(written)
+        raise
+    session["receipt"] = {"number": filed.case.number, "code": filed.access_code}
+    _remember(filed.case.number)
+    if submission:
+        session["open_submissions"] = [s for s in session.get("open_submissions", []) if s != submission]
+        filed_map = dict(list(session.get("filed_submissions", {}).items())[-OPEN_SUBMISSIONS_MAX + 1:])
+        filed_map[submission] = filed.case.number
+        session["filed_submissions"] = filed_map
+    return redirect(url_for("public.receipt", number=filed.case.number), 303)
+
+
+def _committed(written: list[dict]) -> bool:
+    """Whether the case was committed although the call failed afterwards (e.g. a notifier)."""
+    if not written:
+        return False
+    try:
+        return db.session.scalar(select(Attachment.id).where(
+            Attachment.stored_name == written[0]["stored_name"])) is not None
+    except Exception:  # the database itself is failing: the case cannot have been committed
+        db.session.rollback()
+        return False
+
+
+def _no_store(resp):
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
 
 
 @bp.route("/receipt/<number>")
@@ -107,24 +206,33 @@ def receipt(number):
         abort(404)
     shown = session.pop("receipt", None)
     code = shown["code"] if shown and shown.get("number") == number else None
-    return render_for(case.jurisdiction.code, "public/receipt.html", case=case, code=code,
+    if shown and code is None:
+        session["receipt"] = shown  # another case's receipt: keep it for that one
+    html = render_for(case.jurisdiction.code, "public/receipt.html", case=case, code=code,
                       view=public_case_view(case))
+    return _no_store(current_app.make_response(html))
+
+
+def _track_failed(form):
+    return render_template("public/track.html", form=form, failed=True), 404
 
 
 @bp.route("/track", methods=["GET", "POST"])
-@limiter.limit("10 per minute;60 per hour", methods=["POST"])
+@limiter.limit("10 per minute;60 per hour", methods=["POST"], deduct_when=lambda r: r.status_code >= 400)
 def track():
     form = TrackForm()
+    if request.method == "GET" and request.args.get("number"):
+        form.number.data = request.args["number"][:40]
     if form.validate_on_submit():
-        number = form.number.data.strip().upper()
-        case = db.session.scalar(select(Case).where(Case.number == number))
-        # One message for a wrong number and a wrong code: nothing is revealed.
-        if case is None or not check_access_code(case.access_code_hash, form.code.data):
-            flash(_("The case number and access code do not match. Check both and try again."), "error")
-            return render_template("public/track.html", form=form), 404
-        session["tracked"] = (session.get("tracked", []) + [case.number])[-20:]
-        return redirect(url_for("public.track_case", number=case.number))
-    return render_template("public/track.html", form=form), 422 if request.method == "POST" else 200
+        case = db.session.scalar(select(Case).where(Case.number == form.number.data))
+        # One message for a wrong number and a wrong code, in the same time: nothing is revealed.
+        ok = check_access_code(case.access_code_hash if case else _dummy_hash(), form.code.data)
+        if case is None or not ok:
+            return _track_failed(form)
+        _remember(case.number)
+        return redirect(url_for("public.track_case", number=case.number), 303)
+    status = 422 if request.method == "POST" else 200
+    return render_template("public/track.html", form=form, failed=False), status
 
 
 def _tracked_case_or_404(number: str) -> Case:
@@ -136,15 +244,15 @@ def _tracked_case_or_404(number: str) -> Case:
     return case
 
 
+def _render_case(case, rate_form, status=200):
+    return render_for(case.jurisdiction.code, "public/case.html", case=case, view=public_case_view(case),
+                      rate_form=rate_form, can_rate=engine.can_rate(case)), status
+
+
 @bp.route("/track/<number>")
 def track_case(number):
     case = _tracked_case_or_404(number)
-    return render_for(case.jurisdiction.code, "public/case.html", case=case, view=public_case_view(case),
-                      rate_form=RateForm(), can_rate=_can_rate(case))
-
-
-def _can_rate(case: Case) -> bool:
-    return engine.can_rate(case)
+    return _render_case(case, RateForm())
 
 
 @bp.route("/track/<number>/rate", methods=["POST"])
@@ -152,19 +260,20 @@ def _can_rate(case: Case) -> bool:
 def rate(number):
     case = _tracked_case_or_404(number)
     form = RateForm()
-    if not _can_rate(case):
+    if not engine.can_rate(case):
         flash(_("This case cannot be rated now."), "error")
-        return redirect(url_for("public.track_case", number=number))
+        return redirect(url_for("public.track_case", number=number), 303)
     if not form.validate_on_submit():
-        return render_for(case.jurisdiction.code, "public/case.html", case=case, view=public_case_view(case),
-                          rate_form=form, can_rate=True), 422
+        return _render_case(case, form, 422)
+    level = int(form.level.data)
     try:
-        engine.rate(case, int(form.level.data), form.comment.data or "")
+        engine.rate(case, level, form.comment.data or "")
     except EngineError as e:
+        db.session.rollback()
         flash(str(e.message), "error")
-        return redirect(url_for("public.track_case", number=number))
-    if int(form.level.data) <= 2:
+        return redirect(url_for("public.track_case", number=number), 303)
+    if level <= 2:
         flash(_("Thank you. Your case goes back to be verified and put right; we will contact you again."), "info")
     else:
         flash(_("Thank you for your rating."), "info")
-    return redirect(url_for("public.track_case", number=number))
+    return redirect(url_for("public.track_case", number=number), 303)

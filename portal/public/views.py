@@ -1,16 +1,22 @@
-"""What of a case the public may see: redacted text, public events, deadlines. No identity."""
+"""What of a case the public may see: redacted text, public events, deadlines. No identity.
+
+Everything the receipt and the tracking page show goes through ``public_case_view``:
+free text is redacted (shapes of personal data and the complainant's own values), and
+nothing of the complainant, the staff or the internal notes is passed to templates.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timezone
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from ..engine.deadlines import is_overdue
 from ..i18n import choose, pick
-from ..models import Case
-from ..privacy import redact
+from ..models import Case, CaseDeadline
+from ..privacy import complainant_values, redact
 
 ACTION_LABELS = {
     "file": _l("Received"),
@@ -24,6 +30,28 @@ ACTION_LABELS = {
     "close": _l("Closed"),
     "archive": _l("Archived"),
 }
+#: Only these actions' notes are written for the person (the reply, the referral, what to bring).
+PUBLIC_NOTE_ACTIONS = frozenset({"reply", "refer", "pause"})
+
+OUTCOME_LABELS = {
+    "resolved": _l("Resolved"),
+    "partly_resolved": _l("Partly resolved"),
+    "not_resolved": _l("Not resolved"),
+    "unresolved": _l("Not resolved"),
+    "referred": _l("Explained and referred elsewhere"),
+    "explained": _l("Explained: it cannot be done under current rules"),
+}
+
+STAGE_LABELS = {
+    "reply": _l("Answer"),
+    "rectify": _l("Verify and put right after a bad rating"),
+}
+
+RATING_LABELS = {5: _l("Very satisfied"), 4: _l("Satisfied"), 3: _l("Basically satisfied"),
+                 2: _l("Dissatisfied"), 1: _l("Very dissatisfied")}
+
+# Internal source references ("(seed 002)", "(DOMAIN national rules)") are for staff, not the public.
+_SOURCE_REF = re.compile(r"\s*\((?:seed \d+|DOMAIN[^)]*|core default)\)\s*$", re.IGNORECASE)
 
 
 @dataclass
@@ -33,19 +61,106 @@ class PublicEvent:
     note: str
 
 
-def state_label(case: Case) -> str:
-    host = current_app.extensions["portal_plugins"]
-    wf = host.for_jurisdiction(case.jurisdiction.code).portal_workflow()
+@dataclass
+class SkippedDay:
+    day: date
+    kind: str
+    name: str
+
+
+@dataclass
+class DeadlineView:
+    """A stored stage deadline, with its explanation parsed for display."""
+
+    stage: str
+    stage_label: str
+    days: int
+    due_date: date
+    due_at: datetime
+    started_at: datetime
+    rule: str
+    paused_days: int
+    extended_days: int
+    active: bool
+    met_at: datetime | None
+    overdue: bool
+    unknown_years: str
+    counted: list[date] = field(default_factory=list)
+    makeup_days: set[date] = field(default_factory=set)
+    skipped: list[SkippedDay] = field(default_factory=list)
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.unknown_years)
+
+    @property
+    def on_the_spot(self) -> bool:
+        return self.days == 0 and not self.paused_days and not self.extended_days
+
+    @property
+    def rule_lang(self) -> str:
+        """Rules are plugin data in one language: mark English text as such (WCAG 3.1.2)."""
+        from ..i18n import lang
+
+        return "en" if self.rule.isascii() and lang() != "en" else ""
+
+
+def _parse_day(value) -> date | None:
+    if isinstance(value, date):
+        return value
     try:
-        return pick(wf.state(case.state), "label")
+        return date.fromisoformat(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def public_rule(rule: str) -> str:
+    """The stored rule without the internal source reference."""
+    return _SOURCE_REF.sub("", rule or "").strip()
+
+
+def deadline_view(d: CaseDeadline, now: datetime | None = None) -> DeadlineView:
+    x = d.explanation or {}
+    counted = [day for day in (_parse_day(v) for v in x.get("counted", [])) if day]
+    makeup = {day for day in (_parse_day(v) for v in x.get("makeup_days", [])) if day}
+    skipped = []
+    for s in x.get("skipped", []):
+        day = _parse_day(s.get("date")) if isinstance(s, dict) else None
+        if day:
+            skipped.append(SkippedDay(day, str(s.get("kind") or ""), str(s.get("name") or "")))
+    now = now or datetime.now(timezone.utc)
+    return DeadlineView(
+        stage=d.stage, stage_label=str(STAGE_LABELS.get(d.stage, d.stage)), days=d.days, due_date=d.due_date,
+        due_at=d.due_at, started_at=d.started_at, rule=public_rule(d.rule), paused_days=d.paused_days,
+        extended_days=d.extended_days, active=d.active, met_at=d.met_at,
+        overdue=d.is_overdue(now), unknown_years=d.unknown_years or "",
+        counted=counted, makeup_days=makeup, skipped=skipped,
+    )
+
+
+def _workflow(case: Case):
+    host = current_app.extensions["portal_plugins"]
+    return host.for_jurisdiction(case.jurisdiction.code).portal_workflow()
+
+
+def state_label(case: Case) -> str:
+    try:
+        return pick(_workflow(case).state(case.state), "label")
     except KeyError:
         return case.state
 
 
+def outcome_label(case: Case) -> str:
+    if not case.outcome:
+        return ""
+    label = OUTCOME_LABELS.get(case.outcome)
+    return str(label) if label is not None else redact(case.outcome, complainant_values(case))
+
+
 def public_case_view(case: Case) -> dict:
     """Everything the tracking page and receipt show, with free text redacted."""
-    host = current_app.extensions["portal_plugins"]
-    wf = host.for_jurisdiction(case.jurisdiction.code).portal_workflow()
+    wf = _workflow(case)
+    known = complainant_values(case)
     events = []
     for ev in case.events:
         if not ev.public:
@@ -54,18 +169,32 @@ def public_case_view(case: Case) -> dict:
         if label is None:
             t = wf.transition(ev.action)
             label = pick(t, "label") if t else ev.action
-        note = redact(ev.note) if ev.action in ("reply", "refer", "pause") else ""
+        note = redact(ev.note, known) if ev.action in PUBLIC_NOTE_ACTIONS else ""
         events.append(PublicEvent(ev.at, str(label), note))
     now = datetime.now(timezone.utc)
-    deadlines = [d for d in case.deadlines if not d.superseded]
+    stored = [d for d in case.deadlines if not d.superseded]
+    active = case.active_deadline
+    try:
+        done = wf.state(case.state).done
+    except KeyError:
+        done = False
+    last_rating = case.ratings[-1] if case.ratings else None
     return {
         "state": state_label(case),
+        "done": done,
         "events": events,
-        "reply": redact(case.reply),
-        "deadline": case.active_deadline,
-        "deadlines": deadlines,
+        "reply": redact(case.reply, known),
+        "replied_at": case.replied_at,
+        "outcome": outcome_label(case),
+        "summary": redact(case.public_summary, known),
+        "deadline": deadline_view(active, now) if active is not None else None,
+        "deadlines": [deadline_view(d, now) for d in stored],
         "overdue": is_overdue(case, now),
         "paused": case.is_paused,
-        "matter": redact(case.matter),
+        "matter": redact(case.matter, known),
+        "jurisdiction": pick(case.jurisdiction, "name"),
+        "centre": pick(case.centre, "name") if case.centre else "",
         "steps": [choose(z, e) for z, e in zip(wf.steps_zh, wf.steps_en)],
+        "rating": str(RATING_LABELS.get(last_rating.level, "")) if last_rating else "",
+        "rated_at": last_rating.at if last_rating else None,
     }

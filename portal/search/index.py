@@ -151,7 +151,7 @@ class SearchIndex:
         while True:
             name = self._current()
             try:
-                writer = self._open(name).writer(timeout=max(deadline - _now(), 0.0), delay=0.05)
+                writer = self._open(name).writer(timeout=max(deadline - _now(), 0.0), delay=0.01)
             except LockError:
                 raise IndexBusy(f"search index {self.path} is locked") from None
             if self._current() == name:

@@ -3,4 +3,18 @@ from flask import Blueprint
 
 bp = Blueprint("staff", __name__)
 
-from . import auth, cases  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    accountability,
+    admin,
+    admin_calendar,
+    admin_guides,
+    admin_org,
+    admin_users,
+    auth,
+    cases,
+    corrections,
+    intake,
+    queue,
+    replies,
+    reports,
+)

@@ -1,24 +1,39 @@
-"""The queue, the case page and every case action, limited to the user's jurisdiction(s)."""
+"""The case page and every case action, limited to the user's jurisdiction(s).
+
+The page offers exactly the actions the jurisdiction's workflow gives the user's role
+in the case's state. Each form carries the case version it was drawn from: if someone
+acted first, the engine refuses (409), the page says so and keeps what was typed.
+"""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from wtforms import HiddenField
 
 from ..engine import cases as engine
 from ..engine.deadlines import is_overdue
 from ..engine.errors import EngineError
 from ..extensions import db
-from ..models import Case, Department, Window
+from ..i18n import pick
+from ..models import Attachment, Case, CaseEvent, CaseMeeting, GuideCorrection, KnowledgeEntry
 from . import bp
+from .access import CASE_ROLES, roles_required, visible_case_or_404
+from .replies import replies_for
 
-PAGE = 50
 COMPLEXITIES = ("simple", "general", "complex", "especially_complex")
+COMPLEXITY_LABELS = {"simple": _l("Simple"), "general": _l("General"), "complex": _l("Complex"),
+                     "especially_complex": _l("Especially complex")}
+FILE_LABEL = _l("Filed")
+
+PARAM_FIELDS = ("lead_department_id", "category", "complexity", "days", "level", "method",
+                "satisfaction", "attendees", "decision", "minutes", "outcome", "held_on")
 
 
 class ActionForm(FlaskForm):
@@ -28,106 +43,79 @@ class ActionForm(FlaskForm):
     version = HiddenField()
 
 
-def visible_case_or_404(number: str) -> Case:
-    case = db.session.scalar(select(Case).where(Case.number == number))
-    # 404 (not 403) for another jurisdiction's case: not even its existence leaks.
-    if case is None or case.jurisdiction_id not in current_user.visible_jurisdiction_ids():
-        abort(404)
-    return case
-
-
 def hooks_for(case: Case):
     return current_app.extensions["portal_plugins"].for_jurisdiction(case.jurisdiction.code)
 
 
-@bp.route("/")
-@login_required
-def queue():
-    ids = current_user.visible_jurisdiction_ids()
+def _load(number: str) -> Case:
+    case = visible_case_or_404(number)
+    # the timeline and its actors in one more query, not one per event
+    db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)
+                       .options(selectinload(CaseEvent.actor))).all()
+    return case
+
+
+def _next_tier(case: Case, tiers):
+    codes = [t.code for t in tiers]
+    if case.escalation_tier not in codes:
+        return tiers[0] if tiers else None
+    i = codes.index(case.escalation_tier)
+    return tiers[i + 1] if i + 1 < len(tiers) else None
+
+
+def _labels(workflow) -> tuple[dict, dict]:
+    actions = {t.action: pick(t, "label") for t in workflow.transitions}
+    actions.setdefault("file", str(FILE_LABEL))
+    states = {s.code: pick(s, "label") for s in workflow.states}
+    return actions, states
+
+
+def render_case(case: Case, *, error: str | None = None, draft: dict | None = None, status: int = 200):
+    hooks = hooks_for(case)
+    workflow = hooks.portal_workflow()
+    tiers = tuple(hooks.portal_escalation_tiers() or ())
     now = datetime.now(timezone.utc)
-    q = select(Case).where(Case.jurisdiction_id.in_(ids))
-    args = request.args
-    if args.get("state"):
-        q = q.where(Case.state == args["state"])
-    else:
-        q = q.where(Case.archived_at.is_(None))
-    if args.get("category"):
-        q = q.where(Case.category == args["category"])
-    if args.get("department"):
-        try:
-            dep = int(args["department"])
-        except ValueError:
-            dep = -1
-        q = q.where(Case.lead_department_id == dep)
-    if args.get("window"):
-        try:
-            win = int(args["window"])
-        except ValueError:
-            win = -1
-        q = q.where(Case.window_id == win)
-    if args.get("due") == "overdue":
-        q = q.where(Case.due_at < now, Case.paused_at.is_(None))
-    elif args.get("due") == "soon":
-        q = q.where(Case.due_at >= now, Case.due_at < now + timedelta(days=2))
-    if current_user.role == "handler" and current_user.department_id and not args.get("all"):
-        q = q.where(or_(Case.lead_department_id == current_user.department_id,
-                        Case.co_departments.any(Department.id == current_user.department_id)))
-    try:
-        page = max(1, int(args.get("page", 1)))
-    except ValueError:
-        page = 1
-    total = db.session.scalar(select(func.count()).select_from(q.order_by(None).subquery()))
-    rows = db.session.scalars(q.order_by(Case.due_at.is_(None), Case.due_at, Case.id)
-                              .offset((page - 1) * PAGE).limit(PAGE)).all()
-    departments = db.session.scalars(select(Department).where(Department.jurisdiction_id.in_(ids))).all()
-    windows = db.session.scalars(select(Window).join(Window.centre).where(
-        Window.centre.has(jurisdiction_id=current_user.jurisdiction_id))).all()
-    return render_template("staff/queue.html", cases=rows, total=total, page=page, per_page=PAGE, now=now,
-                           departments=departments, windows=windows, is_overdue=is_overdue,
-                           states=_state_choices(), args=args)
-
-
-def _state_choices():
-    host = current_app.extensions["portal_plugins"]
-    seen, out = set(), []
-    wf = host.for_jurisdiction(current_user.jurisdiction.code).portal_workflow()
-    for s in wf.states:
-        if s.code not in seen:
-            seen.add(s.code)
-            out.append(s)
-    return out
+    replies = replies_for(case, hooks)
+    chosen = request.args.get("canned")
+    canned_text = next((r.body for r in replies if r.key == chosen), replies[0].body if replies else "")
+    action_labels, state_labels = _labels(workflow)
+    corrections = db.session.scalars(
+        select(GuideCorrection).where(GuideCorrection.cases.any(Case.id == case.id)).order_by(GuideCorrection.id)
+    ).all()
+    entries = {e.correction_id: e for e in db.session.scalars(select(KnowledgeEntry).where(
+        KnowledgeEntry.correction_id.in_([c.id for c in corrections]))).all()} if corrections else {}
+    meetings = db.session.scalars(select(CaseMeeting).where(CaseMeeting.case_id == case.id)
+                                  .order_by(CaseMeeting.id)).all()
+    return render_template(
+        "staff/case.html", case=case, actions=engine.allowed_actions(case, engine.Actor.staff(current_user)),
+        form=ActionForm(), workflow=workflow, categories=hooks.portal_categories(),
+        complexities=COMPLEXITIES, complexity_labels=COMPLEXITY_LABELS, tiers=tiers,
+        next_tier=_next_tier(case, tiers), departments=case.jurisdiction.departments, now=now,
+        overdue=is_overdue(case, now), replies=replies, canned_text=canned_text,
+        action_labels=action_labels, state_labels=state_labels, corrections=corrections, entries=entries,
+        meetings=meetings, error=error, draft=draft or {},
+    ), status
 
 
 @bp.route("/cases/<number>")
-@login_required
+@roles_required(*CASE_ROLES)
 def case_page(number):
-    case = visible_case_or_404(number)
-    hooks = hooks_for(case)
-    actor = engine.Actor.staff(current_user)
-    actions = engine.allowed_actions(case, actor)
-    return render_template(
-        "staff/case.html", case=case, actions=actions, form=ActionForm(),
-        workflow=hooks.portal_workflow(), categories=hooks.portal_categories(),
-        complexities=COMPLEXITIES, tiers=hooks.portal_escalation_tiers(),
-        departments=case.jurisdiction.departments, now=datetime.now(timezone.utc),
-        overdue=is_overdue(case, datetime.now(timezone.utc)), canned=canned_replies(case),
-    )
+    return render_case(_load(number))
 
 
-def canned_replies(case: Case) -> list[str]:
-    """Per-category starting points for a reply, editable before sending."""
-    for c in hooks_for(case).portal_categories():
-        if c.code == case.category and c.outcome_zh:
-            return [c.outcome_zh]
-    return []
-
-
-PARAM_FIELDS = ("lead_department_id", "category", "complexity", "days", "level", "method",
-                "satisfaction", "attendees", "decision", "minutes", "outcome")
+def _params() -> dict:
+    params = {k: request.form.get(k) for k in PARAM_FIELDS if request.form.get(k) not in (None, "")}
+    params["co_department_ids"] = [v for v in request.form.getlist("co_department_ids") if v.isdigit()]
+    if "held_on" in params:
+        try:
+            params["held_on"] = date.fromisoformat(params["held_on"])
+        except ValueError:
+            params.pop("held_on")
+    return params
 
 
 @bp.route("/cases/<number>/act", methods=["POST"])
-@login_required
+@roles_required(*CASE_ROLES)
 def act(number):
     case = visible_case_or_404(number)
     form = ActionForm()
@@ -137,14 +125,27 @@ def act(number):
         version = int(form.version.data)
     except (TypeError, ValueError):
         abort(400)
-    params = {k: request.form.get(k) for k in PARAM_FIELDS if request.form.get(k) not in (None, "")}
-    params["co_department_ids"] = [v for v in request.form.getlist("co_department_ids") if v.isdigit()]
+    note = request.form.get("note", "")
     try:
         engine.perform(case, form.action.data, engine.Actor.staff(current_user), expected_version=version,
-                       note=request.form.get("note", ""), params=params)
+                       note=note, params=_params())
     except EngineError as e:
         db.session.rollback()
-        flash(str(e.message), "error")
-        return redirect(url_for("staff.case_page", number=number)), 303
+        db.session.expire_all()
+        case = _load(number)
+        # what the user typed stays on the page; the case itself is shown as it is now
+        return render_case(case, error=str(e.message), draft={"action": form.action.data, "note": note},
+                           status=e.status)
     flash(_("Done."), "info")
-    return redirect(url_for("staff.case_page", number=number)), 303
+    return redirect(url_for("staff.case_page", number=number), 303)
+
+
+@bp.route("/cases/<number>/attachments/<int:attachment_id>")
+@roles_required(*CASE_ROLES)
+def attachment(number, attachment_id):
+    case = visible_case_or_404(number)
+    a = db.session.get(Attachment, attachment_id)
+    if a is None or a.case_id != case.id:
+        abort(404)
+    return send_from_directory(current_app.config["PORTAL_UPLOAD_DIR"], a.stored_name, mimetype=a.content_type,
+                               as_attachment=True, download_name=a.original_name)

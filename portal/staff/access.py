@@ -1,0 +1,78 @@
+"""Who may open what: roles per page, one jurisdiction (or subtree) per user, the audit trail.
+
+Another jurisdiction's records answer 404, never 403: a direct URL must not even
+confirm that a case, user or correction exists elsewhere.
+"""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import AuditLog, Case, Jurisdiction
+
+CLERK, HANDLER, SUPERVISOR, ADMIN = "clerk", "handler", "supervisor", "admin"
+CASE_ROLES = (CLERK, HANDLER, SUPERVISOR, ADMIN)
+
+
+def roles_required(*roles: str):
+    """Login first; then a role outside ``roles`` gets 403 (the page exists, the role may not)."""
+
+    def decorate(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if roles and current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+def visible_ids() -> set[int]:
+    return current_user.visible_jurisdiction_ids()
+
+
+def visible_jurisdictions() -> list[Jurisdiction]:
+    ids = visible_ids()
+    return db.session.scalars(select(Jurisdiction).where(Jurisdiction.id.in_(ids)).order_by(Jurisdiction.id)).all()
+
+
+def in_scope(jurisdiction_id: int | None) -> bool:
+    return jurisdiction_id is not None and jurisdiction_id in visible_ids()
+
+
+def jurisdiction_or_404(code: str | None) -> Jurisdiction:
+    """The named jurisdiction if the user may see it; none named = the user's own."""
+    if not code:
+        return current_user.jurisdiction
+    j = db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == code))
+    if j is None or not in_scope(j.id):
+        abort(404)
+    return j
+
+
+def scoped_or_404(obj, attr: str = "jurisdiction_id"):
+    """Any row with a jurisdiction: 404 unless it is the user's."""
+    if obj is None or not in_scope(getattr(obj, attr)):
+        abort(404)
+    return obj
+
+
+def visible_case_or_404(number: str) -> Case:
+    case = db.session.scalar(select(Case).where(Case.number == number))
+    return scoped_or_404(case)
+
+
+def audit(action: str, target: str = "", jurisdiction_id: int | None = None, **data) -> AuditLog:
+    """Record an administrative action; committed with the change it describes."""
+    row = AuditLog(actor_id=current_user.id, action=action, target=str(target)[:120],
+                   jurisdiction_id=jurisdiction_id if jurisdiction_id is not None else current_user.jurisdiction_id,
+                   data=data)
+    db.session.add(row)
+    return row

@@ -1,0 +1,119 @@
+"""Accountability records (Xuanwu, seed 001): a staff member's attitude failure, a department
+that did not cooperate or overran the time limit.
+
+What follows is the jurisdiction's rule, asked of its plugin with the occurrence count
+(Xuanwu: the 1st and 2nd attitude failure a talk and a bonus deduction, the 3rd dismissal).
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from ..extensions import db
+from ..i18n import pick, role_label
+from ..models import AccountabilityRecord, Case, Department, StaffUser
+from . import bp
+from .access import ADMIN, SUPERVISOR, audit, in_scope, roles_required, visible_ids
+
+KINDS = {
+    "attitude": _l("Service attitude failure (a staff member)"),
+    "non_cooperation": _l("Did not cooperate (a department)"),
+    "overrun": _l("Overran the time limit (a department)"),
+}
+STAFF_KINDS = ("attitude",)
+
+
+class RecordForm(FlaskForm):
+    kind = SelectField(_l("What happened"), validators=[DataRequired()])
+    staff = SelectField(_l("Staff member"), coerce=int, validators=[Optional()])
+    department = SelectField(_l("Department"), coerce=int, validators=[Optional()])
+    case_number = StringField(_l("Case number (optional)"), validators=[Optional(), Length(max=40)])
+    note = TextAreaField(_l("What was found"), validators=[DataRequired(), Length(max=2000)])
+
+
+def _form() -> RecordForm:
+    ids = visible_ids()
+    form = RecordForm()
+    form.kind.choices = list(KINDS.items())
+    users = db.session.scalars(select(StaffUser).where(StaffUser.jurisdiction_id.in_(ids))
+                               .order_by(StaffUser.jurisdiction_id, StaffUser.display_name)).all()
+    depts = db.session.scalars(select(Department).where(Department.jurisdiction_id.in_(ids))
+                               .order_by(Department.jurisdiction_id, Department.id)).all()
+    form.staff.choices = [(0, "—")] + [(u.id, f"{u.display_name} · {role_label(u.role)}") for u in users]
+    form.department.choices = [(0, "—")] + [(d.id, pick(d, "name")) for d in depts]
+    return form
+
+
+def previous_count(kind: str, staff_id: int | None, department_id: int | None) -> int:
+    q = select(func.count(AccountabilityRecord.id)).where(AccountabilityRecord.kind == kind)
+    if staff_id is not None:
+        q = q.where(AccountabilityRecord.staff_id == staff_id)
+    else:
+        q = q.where(AccountabilityRecord.department_id == department_id, AccountabilityRecord.staff_id.is_(None))
+    return db.session.scalar(q) or 0
+
+
+def record(kind: str, *, staff: StaffUser | None, department: Department | None, case: Case | None,
+           note: str, by: StaffUser, now: datetime | None = None) -> AccountabilityRecord:
+    """Write the n-th record of its kind with the outcome the jurisdiction's rules give for n."""
+    jurisdiction = staff.jurisdiction if staff is not None else department.jurisdiction
+    occurrence = previous_count(kind, staff.id if staff else None, department.id if department else None) + 1
+    hooks = current_app.extensions["portal_plugins"].for_jurisdiction(jurisdiction.code)
+    outcome = hooks.portal_accountability_outcome(kind=kind, occurrence=occurrence)
+    row = AccountabilityRecord(
+        jurisdiction_id=jurisdiction.id, staff_id=staff.id if staff else None,
+        department_id=department.id if department else (staff.department_id if staff else None),
+        case_id=case.id if case else None, kind=kind, occurrence=occurrence,
+        outcome=outcome.outcome_zh or outcome.outcome_en, points=outcome.points, note=note.strip(),
+        at=now or datetime.now(timezone.utc), by_id=by.id)
+    db.session.add(row)
+    return row
+
+
+@bp.route("/accountability", methods=["GET", "POST"])
+@roles_required(SUPERVISOR, ADMIN)
+def accountability():
+    form = _form()
+    error = None
+    if request.method == "POST" and current_user.role != SUPERVISOR:
+        abort(403)  # administrators read the records; supervisors keep them
+    if form.validate_on_submit():
+        staff = db.session.get(StaffUser, form.staff.data) if form.staff.data else None
+        dept = db.session.get(Department, form.department.data) if form.department.data else None
+        case = None
+        if form.case_number.data:
+            case = db.session.scalar(select(Case).where(Case.number == form.case_number.data.strip().upper()))
+            if case is None or not in_scope(case.jurisdiction_id):
+                error = _("No such case in your jurisdiction.")
+        if form.kind.data in STAFF_KINDS and staff is None:
+            error = _("Choose the staff member.")
+        elif form.kind.data not in STAFF_KINDS and dept is None:
+            error = _("Choose the department.")
+        for obj in (staff, dept):
+            if obj is not None and not in_scope(obj.jurisdiction_id):
+                abort(404)
+        if error is None:
+            row = record(form.kind.data, staff=staff if form.kind.data in STAFF_KINDS else None,
+                         department=dept if form.kind.data not in STAFF_KINDS else None, case=case,
+                         note=form.note.data, by=current_user)
+            db.session.flush()
+            audit("accountability.record", f"accountability:{row.id}", row.jurisdiction_id, kind=row.kind,
+                  occurrence=row.occurrence, outcome=row.outcome)
+            db.session.commit()
+            flash(_("Recorded: occurrence %(n)d, outcome: %(outcome)s", n=row.occurrence, outcome=row.outcome), "info")
+            return redirect(url_for("staff.accountability"), 303)
+    rows = db.session.scalars(
+        select(AccountabilityRecord).where(AccountabilityRecord.jurisdiction_id.in_(visible_ids()))
+        .options(joinedload(AccountabilityRecord.staff), joinedload(AccountabilityRecord.department))
+        .order_by(AccountabilityRecord.at.desc()).limit(200)).all()
+    status = 422 if request.method == "POST" else 200
+    return render_template("staff/accountability.html", form=form, rows=rows, kinds=KINDS, error=error), status

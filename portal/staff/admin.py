@@ -1,0 +1,34 @@
+"""The administration home and the audit log of staff actions in the administrator's jurisdictions."""
+from __future__ import annotations
+
+from flask import render_template, request
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..models import AuditLog
+from . import bp
+from .access import ADMIN, roles_required, visible_ids
+
+PAGE = 100
+
+
+@bp.route("/admin/")
+@roles_required(ADMIN)
+def admin_home():
+    return render_template("staff/admin/index.html")
+
+
+@bp.route("/admin/audit")
+@roles_required(ADMIN)
+def admin_audit():
+    cond = AuditLog.jurisdiction_id.in_(visible_ids())
+    try:
+        page = max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        page = 1
+    total = db.session.scalar(select(func.count(AuditLog.id)).where(cond))
+    rows = db.session.scalars(select(AuditLog).where(cond).options(joinedload(AuditLog.actor))
+                              .order_by(AuditLog.at.desc(), AuditLog.id.desc())
+                              .offset((page - 1) * PAGE).limit(PAGE)).all()
+    return render_template("staff/admin/audit.html", rows=rows, total=total, page=page, per_page=PAGE)

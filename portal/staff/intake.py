@@ -1,0 +1,94 @@
+"""Walk-in intake: a clerk files a case for the person at the window on the jurisdiction's
+own form, and is recorded as its first receiver (Xuanwu's first-contact responsibility).
+
+The receipt shows the access code once, as the public receipt does; it is stored only
+hashed, so a lost code cannot be shown again.
+"""
+from __future__ import annotations
+
+from flask import abort, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from ..engine import cases as engine
+from ..extensions import db
+from ..forms import extra_data
+from ..models import ScreeningRecord
+from ..privacy import redact
+from ..public.attachments import AttachmentError, discard_files, validate_attachments, write_files
+from ..public.filing import intake_form_for, screen
+from ..public.views import public_case_view
+from . import bp
+from .access import CLERK, SUPERVISOR, jurisdiction_or_404, roles_required, visible_case_or_404, visible_jurisdictions
+
+RECEIPT_KEY = "staff_receipt"
+
+
+def _windows(j):
+    return [w for c in j.centres for w in c.windows]
+
+
+@bp.route("/intake", methods=["GET", "POST"])
+@roles_required(CLERK, SUPERVISOR)
+def intake():
+    j = jurisdiction_or_404(request.args.get("j"))
+    form = intake_form_for(j, staff=True)
+    windows = _windows(j)
+    if not form.is_submitted():
+        codes = [c for c, _label in form.channel.choices]
+        form.channel.data = "window" if "window" in codes else (codes[0] if codes else None)
+        if len(j.centres) == 1:
+            form.centre.data = j.centres[0].code
+    errors: list[str] = []
+    refusal = None
+    if form.validate_on_submit():
+        window = None
+        if request.form.get("window"):
+            window = next((w for w in windows if str(w.id) == request.form["window"]), None)
+            if window is None:
+                abort(400)
+        refusal = screen(j, form)
+        if refusal is not None and not request.form.get("file_anyway"):
+            db.session.add(ScreeningRecord(jurisdiction_id=j.id, code=refusal.code,
+                                           matter=redact(form.matter.data)[:200],
+                                           reason=refusal.reason_zh, channel=refusal.channel_zh))
+            db.session.commit()
+        else:
+            try:
+                files = validate_attachments(request.files.getlist(form.attachments.name))
+            except AttachmentError as e:
+                errors.append(str(e))
+            else:
+                written = write_files(files)
+                centre = next((c for c in j.centres if c.code == form.centre.data), None)
+                if window is not None:
+                    centre = window.centre
+                try:
+                    filed = engine.file_case(
+                        jurisdiction=j, matter=form.matter.data, description=form.description.data,
+                        channel=form.channel.data, centre_id=centre.id if centre else None,
+                        window_id=window.id if window else None,
+                        complainant={"name": form.name.data, "phone": form.phone.data,
+                                     "id_number": form.id_number.data, "address": form.address.data},
+                        extra=extra_data(form), attachments=written, receiver=current_user,
+                    )
+                except Exception:
+                    discard_files(written)
+                    raise
+                session[RECEIPT_KEY] = {"number": filed.case.number, "code": filed.access_code}
+                return redirect(url_for("staff.intake_receipt", number=filed.case.number), 303)
+    status = 422 if request.method == "POST" and (errors or form.errors) else 200
+    return render_template("staff/intake.html", form=form, jurisdiction=j, jurisdictions=visible_jurisdictions(),
+                           windows=windows, errors=errors, refusal=refusal,
+                           chosen_window=request.form.get("window", "")), status
+
+
+@bp.route("/intake/<number>/receipt")
+@roles_required(CLERK, SUPERVISOR)
+def intake_receipt(number):
+    case = visible_case_or_404(number)
+    shown = session.get(RECEIPT_KEY)
+    code = None
+    if shown and shown.get("number") == number:
+        code = shown["code"]
+        session.pop(RECEIPT_KEY)
+    return render_template("staff/receipt.html", case=case, code=code, view=public_case_view(case))

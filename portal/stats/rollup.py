@@ -1,0 +1,238 @@
+"""Keeping the roll-ups: one call from the engine per action, a listener for screenings,
+and ``rebuild()`` to recompute everything from the cases.
+
+Concurrency: every change is an atomic ``UPDATE ... SET n = n + delta``; a missing row is
+inserted inside a SAVEPOINT and, if another transaction inserted it first (IntegrityError),
+the UPDATE is simply repeated (the pattern of ``portal/engine/numbering.py``). Rows are
+touched in sorted key order so that two transactions cannot deadlock on PostgreSQL. Two
+actions on the same case are already serialised by the case's version column: the engine's
+flush happens first (``record_event`` flushes), so the loser fails before reading the
+case's old contribution, and its whole transaction rolls back.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from flask import current_app
+from sqlalchemy import delete, event, func, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import Case, CaseDeadline, CaseEvent, Jurisdiction, Rating, ScreeningRecord
+from ..models.base import utcnow
+from ..models.stats import COUNTERS as _COUNTER_NAMES
+from ..models.stats import stats_case, stats_month
+from . import facts as F
+
+#: Used for cases of a jurisdiction no enabled plugin owns any more (rebuild only).
+_FALLBACK_DONE = frozenset({"closed", "referred", "archived", "improved"})
+
+
+# -- the workflow's "done" states and the calendar, per jurisdiction -------------------------
+def done_states(jurisdiction_code: str) -> frozenset[str]:
+    from ..plugins import PluginError
+
+    try:
+        wf = current_app.extensions["portal_plugins"].for_jurisdiction(jurisdiction_code).portal_workflow()
+    except PluginError:
+        return _FALLBACK_DONE
+    return frozenset(s.code for s in wf.states if s.done)
+
+
+def _calendar(jurisdiction: Jurisdiction):
+    from ..engine.calendars import calendar_for
+
+    return calendar_for(jurisdiction)
+
+
+def facts_for_case(case: Case) -> F.Facts:
+    """The case's contribution from its ORM state (after the engine's changes, flushed)."""
+    first_response = min((e.at for e in case.events if e.action in F.RESPONSE_ACTIONS), default=None)
+    return F.compute(
+        jurisdiction_id=case.jurisdiction_id,
+        received_at=case.received_at,
+        category=case.category,
+        department_id=case.lead_department_id,
+        state=case.state,
+        outcome=case.outcome,
+        done_states=done_states(case.jurisdiction.code),
+        first_response_at=first_response,
+        first_deadline=F.first_deadline_of(case.deadlines),
+        ratings=[r.level for r in sorted(case.ratings, key=lambda r: r.id)],
+        calendar=_calendar(case.jurisdiction),
+    )
+
+
+# -- applying deltas --------------------------------------------------------------------------
+def _bump(execute, begin_nested, key: F.Bucket, counts: dict[str, int]) -> None:
+    """Add ``counts`` to one stats_month row, creating it if needed (concurrency-safe)."""
+    jid, month, dim, bucket = key
+    c = stats_month.c
+    where = (c.jurisdiction_id == jid, c.dim == dim, c.bucket == bucket, c.month == month)
+    stmt = update(stats_month).where(*where).values({c[k]: c[k] + v for k, v in counts.items()})
+    for _ in range(3):
+        if execute(stmt).rowcount:
+            return
+        try:
+            with begin_nested():
+                execute(insert(stats_month).values(jurisdiction_id=jid, month=month, dim=dim,
+                                                   bucket=bucket, **counts))
+            return
+        except IntegrityError:
+            continue  # another transaction created the row first: add to it
+    raise RuntimeError(f"could not update stats_month row {key}")
+
+
+def apply_delta(deltas: dict[F.Bucket, Counter], connection=None) -> None:
+    """Apply bucket deltas in sorted key order, on the session or on ``connection``."""
+    if connection is None:
+        execute, begin_nested = db.session.execute, db.session.begin_nested
+    else:
+        execute, begin_nested = connection.execute, connection.begin_nested
+    for key in sorted(deltas):
+        counts = {k: v for k, v in deltas[key].items() if v}
+        if counts:
+            _bump(execute, begin_nested, key, counts)
+
+
+def record_event(case: Case, event: object | None = None) -> F.Facts:
+    """Bring the roll-ups up to date with ``case`` inside the engine's transaction.
+
+    Called by the engine just before its commit (after filing and after every action).
+    ``event`` is the CaseEvent just written; the figures depend only on the case's state,
+    so it is not needed for the arithmetic. Returns the case's new contribution.
+    """
+    db.session.flush()  # the case's version check (and row lock) happen here, first
+    new = facts_for_case(case)
+    row = db.session.execute(
+        select(stats_case).where(stats_case.c.case_id == case.id).with_for_update()
+    ).first()
+    old = F.Facts.from_row(row) if row is not None else None
+    if old == new:
+        return new
+    apply_delta(F.delta(old, new))
+    values = new.as_row(case.id)
+    if row is None:
+        db.session.execute(insert(stats_case).values(**values))
+    else:
+        values.pop("case_id")
+        db.session.execute(update(stats_case).where(stats_case.c.case_id == case.id).values(**values))
+    return new
+
+
+@event.listens_for(ScreeningRecord, "after_insert")
+def _count_screening(mapper, connection, target) -> None:
+    """A matter screened out at intake counts in its month, in the same transaction."""
+    at = target.at or utcnow()
+    apply_delta({(target.jurisdiction_id, F.month_of(at), "all", ""): Counter(screened=1)},
+                connection=connection)
+
+
+# -- rebuild ----------------------------------------------------------------------------------
+CHUNK = 5000
+
+
+def rebuild(chunk: int = CHUNK) -> dict:
+    """Recompute every roll-up from the cases and screening records, in one transaction.
+
+    For after an import, a schema change or a change of rules. Writers are held off while
+    it runs (PostgreSQL: a table lock that conflicts with the engine's updates; SQLite: the
+    write lock taken by the first DELETE), so no action is lost or counted twice; readers
+    keep seeing the old figures until it commits. Returns a small summary.
+    """
+    session = db.session
+    try:
+        if db.engine.dialect.name == "postgresql":
+            session.execute(text("LOCK TABLE stats_case, stats_month IN EXCLUSIVE MODE"))
+        session.execute(delete(stats_case))
+        session.execute(delete(stats_month))
+
+        jurisdictions = {j.id: j for j in session.scalars(select(Jurisdiction)).all()}
+        done = {jid: done_states(j.code) for jid, j in jurisdictions.items()}
+        calendars = {jid: _calendar(j) for jid, j in jurisdictions.items()}
+        totals: dict[F.Bucket, Counter] = defaultdict(Counter)
+        n_cases = 0
+        last_id = 0
+        while True:
+            cases = session.execute(
+                select(Case.id, Case.jurisdiction_id, Case.received_at, Case.category,
+                       Case.lead_department_id, Case.state, Case.outcome)
+                .where(Case.id > last_id).order_by(Case.id).limit(chunk)
+            ).all()
+            if not cases:
+                break
+            lo, hi = cases[0].id, cases[-1].id
+            last_id = hi
+            first_response = dict(session.execute(
+                select(CaseEvent.case_id, func.min(CaseEvent.at))
+                .where(CaseEvent.case_id.between(lo, hi), CaseEvent.action.in_(F.RESPONSE_ACTIONS))
+                .group_by(CaseEvent.case_id)
+            ).all())
+            deadlines = defaultdict(list)
+            for d in session.execute(
+                select(CaseDeadline.case_id, CaseDeadline.id, CaseDeadline.started_at,
+                       CaseDeadline.superseded, CaseDeadline.met_at, CaseDeadline.due_at)
+                .where(CaseDeadline.case_id.between(lo, hi), CaseDeadline.superseded.is_(False))
+            ).all():
+                deadlines[d.case_id].append(d)
+            ratings = defaultdict(list)
+            for r in session.execute(
+                select(Rating.case_id, Rating.level).where(Rating.case_id.between(lo, hi)).order_by(Rating.id)
+            ).all():
+                ratings[r.case_id].append(r.level)
+            rows = []
+            for c in cases:
+                f = F.compute(
+                    jurisdiction_id=c.jurisdiction_id, received_at=c.received_at, category=c.category,
+                    department_id=c.lead_department_id, state=c.state, outcome=c.outcome,
+                    done_states=done.get(c.jurisdiction_id, _FALLBACK_DONE),
+                    first_response_at=first_response.get(c.id),
+                    first_deadline=F.first_deadline_of(deadlines.get(c.id, ())),
+                    ratings=ratings.get(c.id, ()), calendar=calendars[c.jurisdiction_id],
+                )
+                rows.append(f.as_row(c.id))
+                counters = f.counters()
+                for b in f.buckets():
+                    totals[b].update(counters)
+            session.execute(insert(stats_case), rows)
+            n_cases += len(cases)
+
+        n_screened = 0
+        for s in session.execute(select(ScreeningRecord.jurisdiction_id, ScreeningRecord.at)).all():
+            totals[(s.jurisdiction_id, F.month_of(s.at), "all", "")]["screened"] += 1
+            n_screened += 1
+        write_month_rows(totals)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return {"cases": n_cases, "screened": n_screened, "rows": len(totals)}
+
+
+def write_month_rows(totals: dict[F.Bucket, Counter], batch: int = 2000) -> None:
+    """Bulk-insert summed counters (into empty stats_month rows)."""
+    rows = []
+    for (jid, month, dim, bucket), counts in sorted(totals.items()):
+        rows.append({"jurisdiction_id": jid, "month": month, "dim": dim, "bucket": bucket,
+                     **{k: counts.get(k, 0) for k in _COUNTER_NAMES}})
+        if len(rows) >= batch:
+            db.session.execute(insert(stats_month), rows)
+            rows = []
+    if rows:
+        db.session.execute(insert(stats_month), rows)
+
+
+def current_rows() -> dict[F.Bucket, dict[str, int]]:
+    """Every stats_month row as {bucket: {counter: n}} with zero counters left out (for tests)."""
+    out = {}
+    for row in db.session.execute(select(stats_month)).all():
+        m = row._mapping
+        key = (m["jurisdiction_id"], m["month"], m["dim"], m["bucket"])
+        counts = {k: m[k] for k in _COUNTER_NAMES if m[k]}
+        if counts:
+            out[key] = counts
+    return out
+
+
+def current_cases() -> dict[int, F.Facts]:
+    return {row.case_id: F.Facts.from_row(row) for row in db.session.execute(select(stats_case)).all()}
+
