@@ -72,6 +72,7 @@ class Transition:
     label_zh: str
     label_en: str
     needs_note: bool = False
+    public_note: bool = False  # the note is meant for the person and shows on the tracking page
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,7 @@ STORIES = [
          summary="指南原写“身份证明”，办事人带社保卡被告知须带身份证。现已更正为“身份证”。",
          summary_en="The guide asked for 'identity proof'; the counter required the resident ID card. The guide now says ID card."),
     # Dazhou (seed 002): retirement papers whose age differs from the ID card.
-    dict(prefer=("dazhou",), guide="retire", matter="职工退休审批", category="multi_dept", complexity="complex",
+    dict(prefer=("dazhou",), guide="retire", matter="职工退休审批", category="key_material", complexity="complex",
          description="需要办理退休手续，但有一份档案材料上的年龄与身份证年龄不符且无法补办，未能办理退休。",
          flow="closed"),
     # Xuanwu (seed 001): renting registration by video when the owner cannot attend.
@@ -60,7 +60,7 @@ STORIES = [
          summary="房东无法到现场时，窗口通过视频连线确认房东身份并完成房屋租赁备案，已成为常态化做法。",
          summary_en="When the owner cannot come, the window confirms the owner's identity by video call and completes the rental registration."),
     # Dazhou (seed 002): the dog licence, three places to visit.
-    dict(prefer=("dazhou",), guide="dog", matter="养犬登记", category="process",
+    dict(prefer=("dazhou",), guide="dog", matter="养犬登记", category="process_question",
          description="办理养犬证要拿身份证、免疫证明、检测证明跑社区、派出所、政务服务中心三个地方。",
          flow="replied"),
     # Qingcheng (seed 004): social-insurance back-payment, years of waiting for papers.

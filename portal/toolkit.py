@@ -56,11 +56,13 @@ class JurisdictionPlugin:
         return str(folder) if folder.is_dir() else None
 
 
-def transition(action, sources, target, roles, label_zh, label_en, needs_note=False) -> Transition:
+def transition(action, sources, target, roles, label_zh, label_en, needs_note=False,
+               public_note=False) -> Transition:
     """Shorthand for building a Transition in a plugin's workflow map."""
     if isinstance(sources, str):
         sources = (sources,)
-    return Transition(action, tuple(sources), target, frozenset(roles), label_zh, label_en, needs_note)
+    return Transition(action, tuple(sources), target, frozenset(roles), label_zh, label_en, needs_note,
+                      public_note)
 
 
 def core_workflow() -> Workflow:

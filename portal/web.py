@@ -1,13 +1,15 @@
 """Cross-cutting web concerns: security headers, error pages, template helpers, loaders."""
 from __future__ import annotations
 
-from flask import g, jsonify, make_response, render_template, request
+from flask import abort, g, has_request_context, jsonify, make_response, render_template, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from . import i18n
 from .engine.errors import EngineError
@@ -17,7 +19,37 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 
 
+class BoundedInt(IntegerConverter):
+    """``<int:...>`` ids above a 32-bit key simply match nothing (404) instead of
+    overflowing the database driver (SQLite OverflowError, PostgreSQL DataError)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+class _PerRequestSecureSession(SecureCookieSessionInterface):
+    def get_cookie_secure(self, app) -> bool:
+        return bool(app.config.get("SESSION_COOKIE_SECURE")) or (has_request_context() and request.is_secure)
+
+
+def _percent_encode_raw_query(wsgi_app):
+    """Servers that pass raw non-ASCII bytes in the query string (the development server does;
+    gunicorn refuses them) would make Werkzeug's strict decode of request.args raise on every
+    page (500). Percent-encoding those bytes gives the same result as a browser's encoding."""
+
+    def middleware(environ, start_response):
+        qs = environ.get("QUERY_STRING", "")
+        if qs and not qs.isascii():
+            raw = qs.encode("latin-1", "replace")
+            environ["QUERY_STRING"] = "".join(chr(b) if b < 128 else f"%{b:02X}" for b in raw)
+        return wsgi_app(environ, start_response)
+
+    return middleware
+
+
 def init_app(app) -> None:
+    app.url_map.converters["int"] = BoundedInt
+    app.wsgi_app = _percent_encode_raw_query(app.wsgi_app)
     _install_plugin_templates(app)
 
     @login_manager.user_loader
@@ -50,9 +82,18 @@ def init_app(app) -> None:
                             samesite="Lax", httponly=True, secure=request.is_secure)
         return resp
 
+    # Secure session cookie whenever the request came over TLS, decided per request
+    # (setting app.config per request raced between threads of one process).
+    app.session_interface = _PerRequestSecureSession()
+
     @app.before_request
-    def secure_cookies():
-        app.config["SESSION_COOKIE_SECURE"] = request.is_secure
+    def refuse_nul_bytes():
+        """NUL never belongs in a form or a query; PostgreSQL would refuse it (a DataError)."""
+        values = list(request.args.values()) + list((request.view_args or {}).values())
+        if request.method in ("POST", "PUT", "PATCH"):
+            values += list(request.form.values())
+        if any(isinstance(v, str) and "\x00" in v for v in values):
+            abort(400)
 
     @app.context_processor
     def template_helpers():
@@ -81,7 +122,21 @@ def init_app(app) -> None:
     def error_page(status: int, title: str, message: str):
         if wants_json():
             return jsonify({"error": title, "message": message}), status
-        return render_template("error.html", status=status, title=title, message=message), status
+        try:
+            return render_template("error.html", status=status, title=title, message=message), status
+        except (OperationalError, DBAPIError):
+            # The page header asks for the logged-in staff user, which needs the database:
+            # when that is what failed, show the error page as to an anonymous visitor.
+            _forget_user()
+            return render_template("error.html", status=status, title=title, message=message), status
+
+    def _forget_user() -> None:
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - the connection may be gone; the session is reset below
+            pass
+        db.session.remove()
+        g._login_user = login_manager.anonymous_user()  # flask-login's per-request cache of current_user
 
     @app.errorhandler(EngineError)
     def engine_error(e: EngineError):
@@ -93,10 +148,18 @@ def init_app(app) -> None:
         return error_page(400, _("The form has expired"),
                           _("For your security the form could not be accepted. Please go back, reload the page and submit it again. Nothing was saved."))
 
+    @app.errorhandler(DataError)
+    def bad_data(e):
+        # A value the database refuses (out of range, NUL, too long) is the request's fault, not an
+        # outage; logged because it also means a form let something through unvalidated.
+        _forget_user()
+        app.logger.warning("database refused a value: %s", getattr(e, "orig", e))
+        return error_page(400, _("Error"), _("The request could not be understood."))
+
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)
     def db_down(e):
-        db.session.rollback()
+        _forget_user()  # render without touching the database again (each try may wait for a timeout)
         app.logger.warning("database unavailable: %s", e.__class__.__name__)
         body, status = error_page(503, _("Temporarily unavailable"),
                                   _("The service is briefly unavailable. Nothing you submitted was lost if you did not get a receipt; please try again in a minute."))

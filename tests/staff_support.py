@@ -113,3 +113,36 @@ def bulk_cases(jurisdiction, n: int, *, start: datetime | None = None, state: st
 
 def user(username: str) -> StaffUser:
     return db.session.scalar(select(StaffUser).where(StaffUser.username == username))
+
+
+def intake_data(code: str, **override) -> dict:
+    """A filled-in walk-in form for ``code``: the core fields plus whatever its plugin adds
+    (first choice of each choice field, a ticked box, plausible text), so tests follow the plugins."""
+    from portal.forms import CORE_FIELDS
+    from portal.public.filing import intake_form_for
+
+    from .factories import jurisdiction
+
+    hooks = current_app.extensions["portal_plugins"].for_jurisdiction(code)
+    channels = [c.code for c in hooks.portal_intake_channels()]
+    data = {"channel": "window" if "window" in channels else channels[0], "matter": "房屋租赁备案",
+            "description": "房东在外地无法到场，窗口说必须本人到场才能备案。", "name": "司马测试",
+            "phone": "13900003333"}
+    with current_app.test_request_context():
+        form = intake_form_for(jurisdiction(code), staff=True)
+        for f in form:
+            if f.name in CORE_FIELDS or f.type in ("HiddenField", "CSRFTokenField", "FileField", "MultipleFileField"):
+                continue
+            if f.type in ("RadioField", "SelectField"):
+                first = list(f.iter_choices())[0]
+                data[f.name] = str(getattr(first, "value", None) or first[0])
+            elif f.type == "BooleanField" and f.flags.required:
+                data[f.name] = "y"
+            elif f.type == "DateField" and f.flags.required:
+                data[f.name] = "2026-09-01"
+            elif f.type in ("IntegerField", "DecimalField") and f.flags.required:
+                data[f.name] = "1"
+            elif f.flags.required:  # optional text (and its format checks) stays empty
+                data[f.name] = "窗口说材料不全，但指南上没有写这一项。"
+    data.update(override)
+    return data

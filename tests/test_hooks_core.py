@@ -162,7 +162,7 @@ def test_hook_portal_intake_channels_and_portal_intake_form_shape_the_form(make_
     assert 'name="probe_ref"' in html
     r = client.post("/file/probe", data={"channel": "online", "matter": "探针事项", "description": "这件事办了三次没办成。",
                                           "name": "钱多多", "phone": "13912345678", "probe_ref": "P-7"})
-    assert r.status_code == 302, r.get_data(as_text=True)
+    assert r.status_code == 303, r.get_data(as_text=True)  # see other: the receipt
     with app.app_context():
         from sqlalchemy import select
 

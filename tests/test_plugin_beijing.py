@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from bancheng_plugins.beijing import pick_fault_finding_day, record_fault_finding_day
+from bancheng_plugins.beijing import pick_fault_finding_day, record_fault_finding_day, screen
 from portal.engine import cases as engine
 from portal.engine.calendars import calendar_for
 from portal.engine.errors import NotAllowed
@@ -56,8 +56,8 @@ def test_litigation_screening_over_http_records_the_refusal_and_files_no_case_se
     ("petition", "petition", "涉访"),
     ("policy", "policy", "政策"),
 ])
-def test_the_persons_own_answer_screens_each_exclusion_seed003(app, answer, code, words):
-    r = screened(app, "低保申请", "经济状况核对出现一笔认缴出资记录。", {"involves": answer})
+def test_the_persons_own_answer_screens_each_exclusion_seed003(answer, code, words):
+    r = screen("低保申请", "经济状况核对出现一笔认缴出资记录。", {"involves": answer})
     assert r.code == code and words in r.reason_zh and r.channel_zh
 
 
@@ -67,8 +67,8 @@ def test_the_persons_own_answer_screens_each_exclusion_seed003(app, answer, code
     ("我之前为这件事去信访办上访过。", "petition"),
     ("窗口说政策不允许，但我还是想办。", "policy"),
 ])
-def test_words_in_the_description_screen_the_matter_seed003(app, description, code):
-    assert screened(app, "某事项", description).code == code
+def test_words_in_the_description_screen_the_matter_seed003(description, code):
+    assert screen("某事项", description, {}).code == code
 
 
 @pytest.mark.parametrize("matter, description", [
@@ -79,8 +79,8 @@ def test_words_in_the_description_screen_the_matter_seed003(app, description, co
     ("居住证", "本人未起诉，也不涉及信访，只是材料被退回三次。"),      # negated
     ("低保申请", "经济状况核对出现一笔莫名的公司认缴出资记录。"),
 ])
-def test_ordinary_matters_are_not_screened_out_false_positives_seed003(app, matter, description):
-    assert screened(app, matter, description, {"involves": "none"}) is None
+def test_ordinary_matters_are_not_screened_out_false_positives_seed003(matter, description):
+    assert screen(matter, description, {"involves": "none"}) is None
 
 
 def test_screening_applies_to_every_beijing_district_and_no_other_jurisdiction_seed003(app):

@@ -6,6 +6,7 @@ import re
 from datetime import date
 from html.parser import HTMLParser
 
+import pytest
 from sqlalchemy import select
 
 from portal.engine import cases as engine
@@ -21,6 +22,28 @@ PERSON = {
 }
 MATTER = "居住证办理"
 DESCRIPTION = "按照办事指南准备了全部材料，窗口仍然说不能办理，已经来了三次。"
+
+
+@pytest.fixture
+def fast_passwords(monkeypatch):
+    """Staff passwords hashed cheaply: these tests are about public pages, not about scrypt."""
+    from werkzeug.security import generate_password_hash
+
+    import portal.models.staff as staff_module
+
+    monkeypatch.setattr(staff_module, "generate_password_hash",
+                        lambda password, method=None: generate_password_hash(password, method="pbkdf2:sha256:1"))
+
+
+@pytest.fixture
+def demo(app, fast_passwords):
+    """The invented demo data (the 身份证明 correction, renting by video, back-payment...) indexed."""
+    from portal.demo import load_demo_data
+    from portal.knowledge.indexing import rebuild_index
+
+    load_demo_data()
+    rebuild_index()
+    return app
 
 
 # -- forms -----------------------------------------------------------------------------

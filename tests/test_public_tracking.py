@@ -12,7 +12,15 @@ from portal.models import Case, Rating
 from portal.registry import enabled_jurisdictions
 
 from .conftest import shanghai
-from .test_public_support import PERSON, Page, case_by_number, drive_to_replied, file_online, staff_for
+from .test_public_support import (  # noqa: F401 (fixture)
+    PERSON,
+    Page,
+    case_by_number,
+    drive_to_replied,
+    fast_passwords,
+    file_online,
+    staff_for,
+)
 
 
 def file_at(code: str, when, **kw):
@@ -54,7 +62,8 @@ def test_receipt_explains_the_deadline_across_national_day(app, client):
     html = show_receipt(client, filed).get_data(as_text=True)
     assert filed.access_code in html
     assert "Answer due by the end of 2026年10月10日星期六" in html
-    counted = re.findall(r'<li><time datetime="(2026-10-\d\d)">[^<]*</time>( <strong class="makeup">)?', html)
+    counted_list = html.split('<ol class="days">', 1)[1].split("</ol>", 1)[0]
+    counted = re.findall(r'<time datetime="(2026-10-\d\d)">[^<]*</time>( <strong class="makeup">)?', counted_list)
     assert [d for d, _m in counted] == ["2026-10-08", "2026-10-09", "2026-10-10"]
     assert [d for d, m in counted if m] == ["2026-10-10"], "the make-up working day is marked"
     skipped = re.findall(r'<time datetime="(2026-10-0[1-7])">[^<]*</time> · ([^<(]+) \(([^)]+)\)', html)
@@ -76,7 +85,8 @@ def test_receipt_warns_when_the_holiday_calendar_of_a_year_is_unknown(app, clien
 def test_receipt_prints_cleanly(app, client):
     filed = file_at("kunming", shanghai(2026, 3, 2, 10, 0))
     html = show_receipt(client, filed).get_data(as_text=True)
-    css = client.get("/static/portal.css").get_data(as_text=True)
+    with client.get("/static/portal.css") as r:
+        css = r.get_data(as_text=True)
     printing = css.split("@media print", 1)[1]
     for hidden in ("header.site", "footer.site", "nav", ".no-print", "form"):
         assert hidden in printing.split("}", 1)[0]
@@ -144,7 +154,7 @@ def test_repeated_guessing_is_rate_limited(make_app):
 
 # -- reply, outcome, rating ----------------------------------------------------------------------
 @pytest.fixture
-def replied(app):
+def replied(app, fast_passwords):
     """A Kunming case answered by staff, tracked in a browser session."""
     client = app.test_client()
     number, _code = file_online(client, app, "kunming-wuhua")
@@ -203,7 +213,7 @@ def test_bad_rating_sends_the_case_back_to_rectification(replied, level):
     assert "材料还是被退回了" not in html, "the comment is for staff, not the public page"
 
 
-def test_bad_rating_returns_to_rectification_in_every_jurisdiction(app):
+def test_bad_rating_returns_to_rectification_in_every_jurisdiction(app, fast_passwords):
     for j in enabled_jurisdictions():
         if j.parent is not None:
             continue
@@ -244,7 +254,7 @@ def test_rating_someone_elses_case_is_not_possible(replied, app):
     assert db.session.scalar(select(Case.state).where(Case.number == number)) != "rectifying"
 
 
-def test_paused_case_says_the_clock_is_stopped(app, client):
+def test_paused_case_says_the_clock_is_stopped(app, client, fast_passwords):
     number, _ = file_online(client, app, "qingcheng")
     case = case_by_number(number)
     people = staff_for("qingcheng")

@@ -212,6 +212,8 @@ def perform(case: Case, action: str, actor: Actor, *, expected_version: int | No
                 else:
                     deadlines.close_active(case, now)
                 case.overdue_flagged = False
+            if wf.state(to_state).done and case.closed_at is None:
+                case.closed_at = now  # workflows close in different steps; "done" is what counts
             if wf.state(to_state).terminal:
                 case.archived_at = now
         case.updated_at = now

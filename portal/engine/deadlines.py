@@ -40,6 +40,7 @@ def _new_row(case: Case, stage: str, started_at: datetime, days: int, rule: str,
     if base is not None:
         base.active = False
         base.superseded = True
+    case.overdue_flagged = False  # a new deadline is a new chance to be (flagged) late
     case.deadlines.append(row)  # explicit: SQLAlchemy 2 does not cascade along backrefs
     db.session.add(row)
     case.due_at = row.due_at

@@ -32,6 +32,15 @@ def _page_helpers():
             "large_text_on": lambda: request.cookies.get("large") == "1"}
 
 
+@bp.before_app_request
+def _fresh_locale():
+    """Choose the language for each request, even where an app context outlives requests
+    (Flask-Babel caches the choice on ``g``, which a shared app context keeps)."""
+    import flask_babel
+
+    flask_babel.refresh()
+
+
 def _safe_next(target: str | None) -> str:
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return url_for("public.index")

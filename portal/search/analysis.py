@@ -146,6 +146,52 @@ def _stem_word(word: str) -> str:
     return _porter_stem(word) if word.isascii() else word
 
 
+# jieba costs ~5 µs per character; service-guide text repeats itself (matter and
+# department names, boilerplate sentences), so the words of each Chinese run are
+# cached. Small by default (a web worker analyzes little: catch-up and highlights);
+# a rebuild widens it for its own run with :func:`bulk_cache`.
+_RUN_CACHE: dict[str, tuple] = {}
+_RUN_CACHE_MAX = 4096
+_run_cache_stats = [0, 0]  # hits, misses
+
+
+def _search_words(run: str) -> tuple:
+    """jieba search-mode ``(word, start, end)`` of one folded Chinese run, cached."""
+    words = _RUN_CACHE.get(run)
+    if words is not None:
+        _run_cache_stats[0] += 1
+        return words
+    _run_cache_stats[1] += 1
+    words = tuple(_jieba().tokenize(run, mode="search"))
+    if len(_RUN_CACHE) >= _RUN_CACHE_MAX:
+        _RUN_CACHE.clear()  # crude but O(1) amortised; a rebuild rarely fills a wide cache
+    _RUN_CACHE[run] = words
+    return words
+
+
+class bulk_cache:
+    """Context manager: a wide run cache for a bulk job (rebuild), restored after."""
+
+    def __init__(self, size: int = 200_000):
+        self.size = size
+
+    def __enter__(self):
+        global _RUN_CACHE_MAX
+        self._saved = _RUN_CACHE_MAX
+        _RUN_CACHE_MAX = self.size
+        return self
+
+    def __exit__(self, *exc):
+        global _RUN_CACHE_MAX
+        _RUN_CACHE_MAX = self._saved
+        _RUN_CACHE.clear()
+
+
+def run_cache_stats() -> tuple[int, int]:
+    """(hits, misses) of the run cache in this process since it started."""
+    return tuple(_run_cache_stats)
+
+
 class MixedTokenizer(Tokenizer):
     """Yields jieba search-mode words for Chinese runs and plain words for
     everything else, with offsets into the original (unfolded) text."""
@@ -161,7 +207,7 @@ class MixedTokenizer(Tokenizer):
         for m in _RUN_RE.finditer(fold(value)):
             if m.group("cjk"):
                 base = m.start()
-                for word, s, e in _jieba().tokenize(m.group(0), mode="search"):
+                for word, s, e in _search_words(m.group(0)):
                     yield _fill(t, word, pos, start_char, base + s, base + e, keeporiginal)
                     pos += 1
             else:

@@ -6,7 +6,7 @@ hashed, so a lost code cannot be shown again.
 """
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, request, session, url_for
+from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from ..engine import cases as engine
@@ -34,7 +34,8 @@ def intake():
     form = intake_form_for(j, staff=True)
     windows = _windows(j)
     if not form.is_submitted():
-        codes = [c for c, _label in form.channel.choices]
+        codes = [c.code for c in current_app.extensions["portal_plugins"].for_jurisdiction(j.code)
+                 .portal_intake_channels()]
         form.channel.data = "window" if "window" in codes else (codes[0] if codes else None)
         if len(j.centres) == 1:
             form.centre.data = j.centres[0].code
