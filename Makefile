@@ -22,16 +22,22 @@ $(STAMP): $(PY) pyproject.toml
 
 install: $(STAMP)
 
+# Compile the catalogues (.mo files are not committed). `pybabel compile` leaves fuzzy entries out.
 translations: $(STAMP)
-	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then $(VENV)/bin/pybabel compile -q -d translations; fi
+	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then $(VENV)/bin/pybabel --quiet compile --directory translations; fi
 
+# translations/messages.pot from portal/ and plugins/ (the arguments live in portal/i18n_tools.py).
 extract-messages: $(STAMP)
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --sort-output portal plugins
+	$(PY) -m portal.i18n_tools extract translations/messages.pot
 
+# After adding strings: extract, merge into the three catalogues (no fuzzy guesses), fill
+# English, derive Traditional from Simplified. Then translate the new (empty) zh_Hans entries,
+# run this again to re-derive zh_Hant, and `make translations`. See translations/README.md.
 update-messages: extract-messages
-	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+	$(VENV)/bin/pybabel --quiet update --input-file translations/messages.pot --output-dir translations --no-fuzzy-matching --ignore-obsolete --no-wrap
 	$(PY) -m portal.i18n_tools fill-english translations/en/LC_MESSAGES/messages.po
 	$(PY) -m portal.i18n_tools derive-traditional translations/zh_Hans/LC_MESSAGES/messages.po translations/zh_Hant/LC_MESSAGES/messages.po
+	@$(PY) -m portal.i18n_tools check translations translations/messages.pot || echo "(translate the entries listed above in translations/zh_Hans/LC_MESSAGES/messages.po, then run make update-messages again)"
 
 $(INSTANCE)/secret_key:
 	mkdir -p $(INSTANCE)

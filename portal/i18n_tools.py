@@ -1,25 +1,105 @@
-"""Catalogue chores for `make update-messages`.
+"""Catalogue chores: `make extract-messages`, `make update-messages`, `make translations`.
 
 English msgids are the source text, so the en catalogue is complete by copying each
 msgid; zh_Hant is derived from the reviewed zh_Hans catalogue with OpenCC's s2t
-conversion (character-level; it never rewrites vocabulary, unlike tw2sp/s2twp).
+conversion (character-level; it never rewrites vocabulary, unlike tw2sp/s2twp), followed
+by a small table of corrections (``TRADITIONAL_OVERRIDES``) for the variant characters that
+s2t prefers but Traditional-Chinese readers do not (爲 → 為, 覈查 → 核查, ...), and 「」 quotes.
+
+Commands (``python -m portal.i18n_tools ...``):
+
+    extract POT                       pull every msgid from portal/ and plugins/ into POT
+    fill-english PO                   msgstr = msgid for every empty entry of the en catalogue
+    derive-traditional SRC DST        rewrite DST (zh_Hant) from SRC (zh_Hans)
+    compile [DIR]                     write the .mo files that are missing or stale
+    check [DIR [POT]]                 list untranslated, fuzzy or malformed entries (exit 1 if any)
+                                      against POT, or a fresh extraction
+
+The tests use the same functions (``extract``, ``catalogue_problems``, ``compile_catalogues``).
 """
 from __future__ import annotations
 
+import io
+import os
+import re
 import sys
+from collections import Counter
+from pathlib import Path
 
+from babel.messages.catalog import PYTHON_FORMAT, Catalog, Message
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
+ROOT = Path(__file__).resolve().parent.parent
+#: Where the catalogues live (config's BABEL_TRANSLATION_DIRECTORIES points here too).
+TRANSLATIONS = ROOT / "translations"
+DOMAIN = "messages"
+LOCALES = ("zh_Hans", "zh_Hant", "en")
+CHINESE = ("zh_Hans", "zh_Hant")
 
-def _load(path):
+#: The one definition of what is extracted (the Makefile and the tests both call ``extract``).
+KEYWORDS = ("_l", "lazy_gettext")
+SOURCE_DIRS = ("portal", "plugins")
+
+#: Applied in order after OpenCC s2t. s2t follows the "inherited" character forms; the
+#: forms used on Traditional-Chinese government sites (Taiwan MOE standard) are these.
+#: Phrases first, then single characters. Keep the table short and reviewed.
+TRADITIONAL_OVERRIDES: tuple[tuple[str, str], ...] = (
+    ("賬號", "帳號"),
+    ("賬戶", "帳戶"),
+    ("爲", "為"),
+    ("羣", "群"),
+    ("衆", "眾"),
+    ("啓", "啟"),
+    ("裏", "裡"),
+    ("覈", "核"),   # 覈查/覈驗/覈對 → 核查/核驗/核對
+    ("佈", "布"),   # 發佈/公佈 → 發布/公布
+    ("“", "「"),    # corner brackets for quotation marks
+    ("”", "」"),
+    ("‘", "『"),
+    ("’", "』"),
+)
+
+#: zh msgstrs allowed to be identical to their English msgid (names of formats etc.).
+SAME_IN_CHINESE = frozenset({"CSV", "JSON"})
+
+
+# --------------------------------------------------------------------------- files
+
+def _load(path) -> Catalog:
     with open(path, "rb") as fh:
         return read_po(fh)
 
 
-def _save(catalog, path):
-    with open(path, "wb") as fh:
+def _save(catalog: Catalog, path) -> None:
+    tmp = Path(f"{path}.tmp")
+    with open(tmp, "wb") as fh:
         write_po(fh, catalog, width=0, omit_header=False, sort_output=True)
+    os.replace(tmp, path)
 
+
+def po_path(locale: str, directory=None) -> Path:
+    return Path(directory or TRANSLATIONS) / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+# --------------------------------------------------------------------------- extract
+
+def extract(output, *, quiet: bool = True) -> Catalog:
+    """Run ``pybabel extract`` (in this interpreter) over portal/ and plugins/ into ``output``."""
+    from babel.messages.frontend import CommandLineInterface
+
+    argv = ["pybabel"] + (["--quiet"] if quiet else []) + [
+        "extract", "-F", str(ROOT / "babel.cfg"),
+        *[arg for k in KEYWORDS for arg in ("-k", k)],
+        "-o", str(output), "--no-location", "--sort-output", "--no-wrap",
+        "--project", "bancheng-portal", "--copyright-holder", "the Bancheng authors",
+        *[str(ROOT / d) for d in SOURCE_DIRS],
+    ]
+    CommandLineInterface().run(argv)
+    return _load(output)
+
+
+# --------------------------------------------------------------------------- fill / derive
 
 def fill_english(path: str) -> int:
     cat = _load(path)
@@ -28,8 +108,8 @@ def fill_english(path: str) -> int:
         if not msg.id:
             continue
         if isinstance(msg.id, tuple):
-            if not all(msg.string):
-                msg.string = (msg.id[0], msg.id[1])
+            if not isinstance(msg.string, tuple) or len(msg.string) != cat.num_plurals or not all(msg.string):
+                msg.string = (msg.id[0],) + (msg.id[1],) * (cat.num_plurals - 1)
                 n += 1
         elif not msg.string:
             msg.string = msg.id
@@ -39,32 +119,200 @@ def fill_english(path: str) -> int:
     return n
 
 
-def derive_traditional(src: str, dst: str) -> int:
-    import opencc
+_S2T = None
 
-    conv = opencc.OpenCC("s2t")
+
+def to_traditional(text: str) -> str:
+    """Simplified → Traditional as the zh_Hant catalogue has it: OpenCC s2t, then the overrides."""
+    global _S2T
+    if not text:
+        return text
+    if _S2T is None:
+        import opencc
+
+        _S2T = opencc.OpenCC("s2t")
+    out = _S2T.convert(text)
+    for old, new in TRADITIONAL_OVERRIDES:
+        out = out.replace(old, new)
+    return out
+
+
+def derive_traditional(src: str, dst: str) -> int:
+    """Rewrite the zh_Hant catalogue from zh_Hans: same entries and flags, converted text."""
     cat = _load(src)
     cat.locale = "zh_Hant"
+    cat.language_team = "zh_Hant <LL@li.org>"
     n = 0
     for msg in cat:
         if not msg.id:
             continue
         if isinstance(msg.string, tuple):
-            msg.string = tuple(conv.convert(s) for s in msg.string)
+            msg.string = tuple(to_traditional(s) for s in msg.string)
         elif msg.string:
-            msg.string = conv.convert(msg.string)
+            msg.string = to_traditional(msg.string)
         n += 1
     _save(cat, dst)
     return n
 
 
+# --------------------------------------------------------------------------- compile
+
+def compile_catalogues(directory=None) -> list[Path]:
+    """Write ``<locale>/LC_MESSAGES/messages.mo`` next to every .po under ``directory``
+    (default: the project's translations/) when it is missing or differs from what the .po
+    compiles to. Fuzzy entries are left out, as ``pybabel compile`` does. Returns the .mo
+    files written (an empty list when all were current)."""
+    written = []
+    for po in sorted(Path(directory or TRANSLATIONS).glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+        buf = io.BytesIO()
+        write_mo(buf, _load(po), use_fuzzy=False)
+        data = buf.getvalue()
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.read_bytes() == data:
+            continue
+        tmp = mo.with_name(f".{mo.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, mo)  # atomic: a concurrent reader sees the old or the new file
+        written.append(mo)
+    return written
+
+
+# --------------------------------------------------------------------------- checks
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def placeholders(text: str) -> tuple[Counter, int]:
+    """The %-placeholders of ``text`` ((name, conversion) counted; '%%' included) and the
+    number of '%' signs that are not part of any valid placeholder."""
+    found = Counter()
+    covered = 0
+    for m in PYTHON_FORMAT.finditer(text):
+        found[(m.group(1), m.group(3))] += 1
+        covered += m.group(0).count("%")
+    return found, text.count("%") - covered
+
+
+def _same_placeholders(msgid: str, msgstr: str) -> bool:
+    want, _ = placeholders(msgid)
+    got, stray = placeholders(msgstr)
+    if stray:
+        return False
+    if any(name for name, _conv in want) or any(name for name, _conv in got):
+        # Named placeholders: the same set (repeating or reordering one is fine).
+        return set(want) == set(got)
+    return want == got
+
+
+def _strings(msg: Message) -> tuple[str, ...]:
+    return msg.string if isinstance(msg.string, tuple) else (msg.string,)
+
+
+def message_problems(catalog: Catalog, msg: Message | None, tmpl: Message, *, chinese: bool) -> list[str]:
+    """What is wrong with one entry of ``catalog`` for template message ``tmpl``."""
+    if msg is None:
+        return ["missing"]
+    out = []
+    if msg.fuzzy:
+        out.append("fuzzy")
+    strings = _strings(msg)
+    if isinstance(tmpl.id, tuple):
+        if len(strings) != catalog.num_plurals:
+            out.append(f"{len(strings)} plural forms, the catalogue has {catalog.num_plurals}")
+    if not all(strings):
+        out.append("untranslated")
+        return out
+    ids = tmpl.id if isinstance(tmpl.id, tuple) else (tmpl.id,)
+    for i, s in enumerate(strings):
+        if len(ids) == 1:
+            ref = ids[0]
+        elif catalog.num_plurals == 1:
+            ref = ids[1]
+        else:
+            ref = ids[0] if i == 0 else ids[1]
+        if not _same_placeholders(ref, s):
+            out.append(f"placeholders differ in {s!r}")
+        if chinese and s == ids[0] and ids[0] not in SAME_IN_CHINESE and re.search("[A-Za-z]", s) \
+                and not _CJK.search(s):
+            out.append(f"left in English: {s!r}")
+    return out
+
+
+def catalogue_problems(catalog: Catalog, template: Catalog) -> dict[str, list[str]]:
+    """{msgid: [problems]} for every template msgid that the catalogue lacks or gets wrong."""
+    chinese = str(catalog.locale).startswith("zh")
+    problems = {}
+    for tmpl in template:
+        if not tmpl.id:
+            continue
+        msg = catalog.get(tmpl.id, tmpl.context)
+        found = message_problems(catalog, msg, tmpl, chinese=chinese)
+        if found:
+            key = tmpl.id[0] if isinstance(tmpl.id, tuple) else tmpl.id
+            problems[key] = found
+    return problems
+
+
+def header_problems(catalog: Catalog, locale: str) -> list[str]:
+    out = []
+    if catalog.fuzzy:
+        out.append("the header is marked fuzzy (pybabel compile would skip the whole catalogue)")
+    if str(catalog.locale) != locale:
+        out.append(f"Language is {catalog.locale}, expected {locale}")
+    if locale.startswith("zh") and catalog.plural_forms != "nplurals=1; plural=0;":
+        out.append(f"Plural-Forms is {catalog.plural_forms!r}, expected 'nplurals=1; plural=0;'")
+    return out
+
+
+def check(directory=None, template=None) -> dict[str, dict[str, list[str]]]:
+    """Problems per locale against ``template`` (a fresh extraction when not given)."""
+    import tempfile
+
+    if template is None:
+        with tempfile.TemporaryDirectory() as tmp:
+            template = extract(Path(tmp) / "messages.pot")
+    report = {}
+    for locale in LOCALES:
+        path = po_path(locale, directory)
+        if not path.exists():
+            report[locale] = {"": ["catalogue missing"]}
+            continue
+        cat = _load(path)
+        found = catalogue_problems(cat, template)
+        head = header_problems(cat, locale)
+        if head:
+            found[""] = head
+        if found:
+            report[locale] = found
+    return report
+
+
+# --------------------------------------------------------------------------- CLI
+
 def main(argv=None):
     argv = argv or sys.argv[1:]
+    if not argv:
+        raise SystemExit(__doc__)
     cmd, *args = argv
-    if cmd == "fill-english":
+    if cmd == "extract":
+        cat = extract(args[0] if args else TRANSLATIONS / f"{DOMAIN}.pot")
+        print(f"{sum(1 for m in cat if m.id)} msgids extracted")
+    elif cmd == "fill-english":
         print(f"en: {fill_english(*args)} filled")
     elif cmd == "derive-traditional":
         print(f"zh_Hant: {derive_traditional(*args)} messages")
+    elif cmd == "compile":
+        for mo in compile_catalogues(*args):
+            print(f"compiled {mo}")
+    elif cmd == "check":
+        directory = args[0] if args else None
+        report = check(directory, _load(args[1]) if len(args) > 1 else None)
+        for locale, problems in report.items():
+            for msgid, what in problems.items():
+                print(f"{locale}: {msgid!r}: {'; '.join(what)}")
+        if report:
+            raise SystemExit(1)
+        print("all catalogues complete")
     else:
         raise SystemExit(f"unknown command {cmd}")
 

@@ -162,3 +162,17 @@ def run(server: Server, site: Site, *, seconds: float = 10, users: int = 6, seed
                      (f": {result.publisher_errors[0][:300]}" if result.publisher_errors else "")),
     ]
     return result
+
+
+def as_result(res: LoadResult):
+    """The load run in the shape the report takes."""
+    from .faults import FaultResult
+
+    figs = res.figures()
+    slim = {"requests": figs["requests"], "requests/s": figs["requests_per_second"],
+            "receipts": figs["receipts"], "entries published": figs["published"],
+            "search p95 ms": figs["latency_ms"].get("search", {}).get("p95"),
+            "filing p95 ms": figs["latency_ms"].get("filing", {}).get("p95")}
+    return FaultResult("load", checks=res.checks, figures=slim,
+                       how=f"{res.users} simulated people for {res.seconds:.0f}s against {res.workers} gunicorn "
+                           f"workers on {res.database}; mix {dict(MIX)} (% of steps); a publisher process meanwhile")

@@ -22,6 +22,8 @@ from portal.models import Case, GuideCorrection, KnowledgeEntry, ServiceGuide
 from portal.privacy import MARK, fold_width, redact, valid_mainland_id
 
 from .test_public_support import (  # noqa: F401 (fixtures)
+    client,
+    english,
     PERSON,
     Page,
     demo,
@@ -189,7 +191,7 @@ def lived_in(demo, fast_passwords):
     """Demo data plus a case whose person's details are quoted back in a reply, a correction
     summary and a rating comment; the case is tracked and rated in a browser session."""
     app = demo
-    client = app.test_client()
+    client = english(app.test_client())
     number, _code = file_online(client, app, "beijing-dongcheng", id_number=PERSON["id_number"],
                                 address=PERSON["address"])
     case = db.session.scalar(select(Case).where(Case.number == number))
@@ -343,7 +345,7 @@ def test_any_reply_is_shown_without_the_numbers_in_it(app, fast_passwords, reply
         from .factories import jurisdiction
 
         case = engine.file_case(jurisdiction=jurisdiction("kunming"), matter="hypothesis", description="测试描述内容十个字以上",
-                                channel="online", complainant={"name": "司徒测试", "phone": "13700000000"})
+                                channel="online", complainant={"name": "司徒测试", "phone": "13700000000"}).case
     case.reply = f"{reply} {ids} {phone} 司徒测试"
     with app.test_request_context("/"):
         view = public_case_view(case)

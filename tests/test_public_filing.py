@@ -13,7 +13,7 @@ from portal.extensions import db
 from portal.models import Attachment, Case, ScreeningRecord
 from portal.registry import enabled_jurisdictions
 
-from .test_public_support import PERSON, Page, errors_in, file_online, intake_data
+from .test_public_support import PERSON, Page, errors_in, file_online, intake_data, client, english  # noqa: F401 (fixtures)
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.7\n" + b"0" * 64
@@ -95,7 +95,7 @@ def test_radio_errors_link_to_the_first_option(app, client):
     ("id_number", "110105194912310021", "This is not a valid 18-character resident ID number."),
     ("description", "太短", "Describe what happened in 10 to 4000 characters."),
     ("matter", "x" * 201, "Please shorten this to at most 200 characters."),
-    ("name", "王\x00五", "Please remove the invisible control characters from this field."),
+    ("name", "王\x07五", "Please remove the invisible control characters from this field."),
     ("centre", "not-a-centre", "Choose a service centre from the list."),
 ])
 def test_server_side_validation_messages(app, client, field, value, message):
@@ -148,7 +148,7 @@ def _form_tokens(html: str) -> dict:
 
 
 def test_csrf_valid_form_files_once(csrf_app):
-    c = csrf_app.test_client()
+    c = english(csrf_app.test_client())
     tokens = _form_tokens(c.get("/file/kunming").get_data(as_text=True))
     assert set(tokens) == {"csrf_token", "submission"}
     r = c.post("/file/kunming", data={**intake_data(csrf_app, "kunming"), **tokens})
@@ -157,7 +157,7 @@ def test_csrf_valid_form_files_once(csrf_app):
 
 
 def test_csrf_missing_token_gives_a_clear_400_and_saves_nothing(csrf_app):
-    c = csrf_app.test_client()
+    c = english(csrf_app.test_client())
     c.get("/file/kunming")
     r = c.post("/file/kunming", data=intake_data(csrf_app, "kunming"))
     assert r.status_code == 400
@@ -167,7 +167,7 @@ def test_csrf_missing_token_gives_a_clear_400_and_saves_nothing(csrf_app):
 
 
 def test_csrf_token_of_another_session_is_refused(csrf_app):
-    victim, attacker = csrf_app.test_client(), csrf_app.test_client()
+    victim, attacker = english(csrf_app.test_client()), english(csrf_app.test_client())
     tokens = _form_tokens(attacker.get("/file/kunming").get_data(as_text=True))
     victim.get("/")
     r = victim.post("/file/kunming", data={**intake_data(csrf_app, "kunming"), **tokens})
@@ -175,7 +175,7 @@ def test_csrf_token_of_another_session_is_refused(csrf_app):
 
 
 def test_replayed_submission_is_refused_and_points_to_the_receipt(csrf_app):
-    c = csrf_app.test_client()
+    c = english(csrf_app.test_client())
     tokens = _form_tokens(c.get("/file/kunming").get_data(as_text=True))
     data = {**intake_data(csrf_app, "kunming"), **tokens}
     first = c.post("/file/kunming", data=data)
@@ -188,7 +188,7 @@ def test_replayed_submission_is_refused_and_points_to_the_receipt(csrf_app):
 
 
 def test_forged_submission_id_is_refused(csrf_app):
-    c = csrf_app.test_client()
+    c = english(csrf_app.test_client())
     tokens = _form_tokens(c.get("/file/kunming").get_data(as_text=True))
     tokens["submission"] = "made-up"
     r = c.post("/file/kunming", data={**intake_data(csrf_app, "kunming"), **tokens})
@@ -196,7 +196,7 @@ def test_forged_submission_id_is_refused(csrf_app):
 
 
 def test_rating_and_tracking_forms_need_the_token_too(csrf_app):
-    c = csrf_app.test_client()
+    c = english(csrf_app.test_client())
     assert c.post("/track", data={"number": "KM-2026-000001", "code": "ABCDEFGHJK"}).status_code == 400
 
 
@@ -248,7 +248,7 @@ def test_bad_attachments_are_refused_with_a_linked_message(app, client, files, m
 def test_an_attachment_over_the_size_limit_is_refused(make_app):
     app = make_app(PORTAL_MAX_ATTACHMENT_BYTES=2048)
     with app.app_context():
-        r = _post_files(app.test_client(), app, [("big.pdf", PDF + b"0" * 4096)])
+        r = _post_files(english(app.test_client()), app, [("big.pdf", PDF + b"0" * 4096)])
         assert r.status_code == 422
         assert "at most 2 MB" not in r.get_data(as_text=True)
         assert count(Case) == 0 and uploads(app) == []
@@ -257,7 +257,7 @@ def test_an_attachment_over_the_size_limit_is_refused(make_app):
 def test_a_body_over_the_request_limit_gets_the_413_page(make_app):
     app = make_app(MAX_CONTENT_LENGTH=64 * 1024)
     with app.app_context():
-        r = _post_files(app.test_client(), app, [("huge.pdf", PDF + b"0" * (200 * 1024))])
+        r = _post_files(english(app.test_client()), app, [("huge.pdf", PDF + b"0" * (200 * 1024))])
         assert r.status_code == 413
         assert "What you sent is too large" in r.get_data(as_text=True)
         assert count(Case) == 0 and uploads(app) == []

@@ -24,6 +24,19 @@ MATTER = "居住证办理"
 DESCRIPTION = "按照办事指南准备了全部材料，窗口仍然说不能办理，已经来了三次。"
 
 
+def english(client):
+    """A browser asking for English: the msgids are the English text, so assertions on words
+    hold whatever the Chinese catalogues say (and dates come out as "Saturday, October 10, 2026")."""
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
+@pytest.fixture
+def client(app):
+    """Overrides conftest's client in the public tests: an English-speaking browser."""
+    return english(app.test_client())
+
+
 @pytest.fixture
 def fast_passwords(monkeypatch):
     """Staff passwords hashed cheaply: these tests are about public pages, not about scrypt."""
@@ -72,7 +85,8 @@ def intake_data(app, code: str, **overrides) -> dict:
 
     data = {"matter": MATTER, "description": DESCRIPTION, "name": PERSON["name"], "phone": PERSON["phone"],
             "channel": "online"}
-    with app.test_request_context(f"/file/{code}"):
+    # a fresh app context: its g (and Flask-Babel's cached locale) ends with this block
+    with app.app_context(), app.test_request_context(f"/file/{code}"):
         j = db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == code))
         form = intake_form_for(j)
         for f in form:

@@ -13,6 +13,8 @@ from portal.registry import enabled_jurisdictions
 
 from .conftest import shanghai
 from .test_public_support import (  # noqa: F401 (fixture)
+    client,
+    english,
     PERSON,
     Page,
     case_by_number,
@@ -61,7 +63,7 @@ def test_receipt_explains_the_deadline_across_national_day(app, client):
     filed = file_at("kunming-wuhua", shanghai(2026, 9, 30, 10, 0))
     html = show_receipt(client, filed).get_data(as_text=True)
     assert filed.access_code in html
-    assert "Answer due by the end of 2026年10月10日星期六" in html
+    assert "Answer due by the end of Saturday, October 10, 2026" in html
     counted_list = html.split('<ol class="days">', 1)[1].split("</ol>", 1)[0]
     counted = re.findall(r'<time datetime="(2026-10-\d\d)">[^<]*</time>( <strong class="makeup">)?', counted_list)
     assert [d for d, _m in counted] == ["2026-10-08", "2026-10-09", "2026-10-10"]
@@ -97,9 +99,9 @@ def test_receipt_prints_cleanly(app, client):
 
 # -- tracking -------------------------------------------------------------------------------------
 def test_track_with_number_and_code_shows_state_timeline_and_deadline(app, make_app):
-    client = app.test_client()
+    client = english(app.test_client())
     number, code = file_online(client, app, "xuanwu")
-    fresh = app.test_client()  # another browser: nothing remembered
+    fresh = english(app.test_client())  # another browser: nothing remembered
     assert fresh.get(f"/track/{number}").status_code == 404
     r = fresh.post("/track", data={"number": number.lower(), "code": " " + code.lower()[:5] + "-" + code[5:]})
     assert r.status_code == 303 and r.headers["Location"].endswith(f"/track/{number}")
@@ -113,7 +115,7 @@ def test_track_with_number_and_code_shows_state_timeline_and_deadline(app, make_
 def test_full_width_case_number_and_code_are_understood(app, client):
     number, code = file_online(client, app, "kunming")
     full = number.translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789-ABCDEFGHIJKLMNOPQRSTUVWXYZ"})
-    other = app.test_client()
+    other = english(app.test_client())
     assert other.post("/track", data={"number": full, "code": code}).status_code == 303
 
 
@@ -138,7 +140,7 @@ def test_empty_tracking_form_shows_linked_errors(app, client):
 def test_repeated_guessing_is_rate_limited(make_app):
     app = make_app(RATELIMIT_ENABLED=True)
     with app.app_context():
-        c = app.test_client()
+        c = english(app.test_client())
         number, code = file_online(c, app, "kunming")
         # a right answer does not use up the allowance
         assert c.post("/track", data={"number": number, "code": code}).status_code == 303
@@ -156,7 +158,7 @@ def test_repeated_guessing_is_rate_limited(make_app):
 @pytest.fixture
 def replied(app, fast_passwords):
     """A Kunming case answered by staff, tracked in a browser session."""
-    client = app.test_client()
+    client = english(app.test_client())
     number, _code = file_online(client, app, "kunming-wuhua")
     people = staff_for("kunming-wuhua")
     case = case_by_number(number)
@@ -217,7 +219,7 @@ def test_bad_rating_returns_to_rectification_in_every_jurisdiction(app, fast_pas
     for j in enabled_jurisdictions():
         if j.parent is not None:
             continue
-        client = app.test_client()
+        client = english(app.test_client())
         number, _ = file_online(client, app, j.code)
         drive_to_replied(case_by_number(number), staff_for(j.code), "已为您办结。")
         assert client.post(f"/track/{number}/rate", data={"level": "1"}).status_code == 303
@@ -249,7 +251,7 @@ def test_a_case_not_yet_answered_cannot_be_rated(app, client):
 
 def test_rating_someone_elses_case_is_not_possible(replied, app):
     _client, number, _people = replied
-    stranger = app.test_client()
+    stranger = english(app.test_client())
     assert stranger.post(f"/track/{number}/rate", data={"level": "1"}).status_code == 404
     assert db.session.scalar(select(Case.state).where(Case.number == number)) != "rectifying"
 

@@ -15,7 +15,7 @@ from portal.knowledge.indexing import catch_up
 from portal.models import GuideMaterial, GuideVersion, KnowledgeEntry, ServiceGuide
 from portal.search import IndexBusy, SearchIndex
 
-from .test_public_support import demo, fast_passwords  # noqa: F401 (fixtures)
+from .test_public_support import demo, fast_passwords, client, english  # noqa: F401 (fixtures)
 
 
 def hits(html: str) -> list[str]:
@@ -297,9 +297,10 @@ def test_knowledge_entry_page_has_what_was_wrong_what_is_right_and_since_when(ap
 
 def test_guides_and_corrections_lists(demo, client):
     guides = client.get("/guides").get_data(as_text=True)
-    assert "居住证办理" in guides and "corrected" in guides
-    assert "房屋租赁备案" in client.get("/guides?j=xuanwu").get_data(as_text=True)
-    assert "居住证办理" not in client.get("/guides?j=xuanwu").get_data(as_text=True)
+    assert "Residence permit" in guides and "corrected" in guides  # English names in the English UI
+    assert "居住证办理" in client.get("/guides?lang=zh_Hans").get_data(as_text=True)
+    assert "房屋租赁备案" in client.get("/guides?j=xuanwu&lang=zh_Hans").get_data(as_text=True)
+    assert "居住证办理" not in client.get("/guides?j=xuanwu&lang=zh_Hans").get_data(as_text=True)
     corr = client.get("/corrections").get_data(as_text=True)
     first, second = hits(corr.replace("<h2><a", "<h3><a")) [:2]
     dates = db.session.scalars(select(KnowledgeEntry.published_at).order_by(KnowledgeEntry.published_at.desc())).all()

@@ -27,8 +27,8 @@ from portal.models import (
 )
 from portal.staff.auth import SINCE_KEY
 
-from .factories import PASSWORD, department, file, jurisdiction, login, staff
-from .staff_support import ROLES, form_for, workflow
+from .factories import PASSWORD, department, file, jurisdiction, login
+from .staff_support import ROLES, form_for, quick_staff, workflow
 
 HOME, OTHER = "kunming", "xuanwu"
 SECRET_MATTER = "玄武区保密测试事项"
@@ -52,7 +52,7 @@ def world(app):
     for code in (HOME, OTHER):
         j = jurisdiction(code)
         d = department(j)
-        users = {r: staff(f"{code}-{r}-t", r, code, d if r == "handler" else None) for r in ROLES}
+        users = {r: quick_staff(f"{code}-{r}-t", r, code, d if r == "handler" else None) for r in ROLES}
         case = engine.file_case(jurisdiction=j, matter=SECRET_MATTER if code == OTHER else "居住证办理",
                                 description="窗口要求的材料与办事指南不一致，跑了两趟。", channel="window",
                                 complainant={"name": SECRET_NAME if code == OTHER else "张测试", "phone": "13900002222"},
@@ -255,8 +255,8 @@ def test_actions_offered_on_the_case_page_are_exactly_the_workflows_for_the_role
 
 def test_subtree_supervisor_sees_the_district_and_the_district_clerk_not_the_city(app, client):
     city, district = jurisdiction("kunming"), jurisdiction("kunming-wuhua")
-    staff("city-sup", "supervisor", "kunming", subtree=True)
-    staff("wuhua-clerk", "clerk", "kunming-wuhua")
+    quick_staff("city-sup", "supervisor", "kunming", subtree=True)
+    quick_staff("wuhua-clerk", "clerk", "kunming-wuhua")
     city_case = file("kunming", matter="市级测试事项").case
     district_case = file("kunming-wuhua", matter="区级测试事项").case
     login(client, "city-sup")
@@ -316,7 +316,7 @@ def test_a_deactivated_user_is_logged_out_at_once_and_cannot_log_in(world, clien
 def test_sessions_expire_after_the_configured_hours(make_app):
     app = make_app(PORTAL_SESSION_HOURS=2)
     with app.app_context():
-        staff("sleepy-clerk", "clerk", HOME)
+        quick_staff("sleepy-clerk", "clerk", HOME)
         client = app.test_client()
         login(client, "sleepy-clerk")
         assert client.get("/staff/").status_code == 200
@@ -345,8 +345,8 @@ def test_with_csrf_enabled_a_post_without_token_is_refused_and_changes_nothing(m
     with app.app_context():
         j = jurisdiction(HOME)
         department(j)
-        staff("csrf-sup", "supervisor", HOME)
-        staff("csrf-admin", "admin", HOME)
+        quick_staff("csrf-sup", "supervisor", HOME)
+        quick_staff("csrf-admin", "admin", HOME)
         case = file(HOME, matter="防伪测试事项").case
         number, case_id, jid = case.number, case.id, j.id
         data = form_for(case, "assign")

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import AuditLog, GuideCorrection, GuideMaterial, GuideVersion, KnowledgeEntry, ServiceGuide
 
-from .factories import file, jurisdiction, login, staff
+from .factories import file, jurisdiction, login
+from .staff_support import quick_staff
 
 CODE = "beijing-dongcheng"
 
@@ -27,11 +28,11 @@ def dongcheng(app):
     db.session.add(guide)
     db.session.commit()
     people = {
-        "clerk": staff("dc-clerk", "clerk", CODE),
-        "police": staff("dc-police", "handler", CODE, police),
-        "other": staff("dc-other", "handler", CODE, other),
-        "super": staff("dc-super", "supervisor", CODE),
-        "admin": staff("dc-admin", "admin", CODE),
+        "clerk": quick_staff("dc-clerk", "clerk", CODE),
+        "police": quick_staff("dc-police", "handler", CODE, police),
+        "other": quick_staff("dc-other", "handler", CODE, other),
+        "super": quick_staff("dc-super", "supervisor", CODE),
+        "admin": quick_staff("dc-admin", "admin", CODE),
     }
     case = file(CODE, matter="居住证办理", receiver=people["clerk"], channel="window",
                 description="按指南带了“身份证明”（社保卡），窗口却要求身份证，白跑一趟。").case
@@ -103,7 +104,7 @@ def test_correction_from_case_to_public_search(dongcheng, client):
     body = client.get(f"/staff/cases/{case.number}").get_data(as_text=True)
     assert f"/knowledge/{entry.id}" in body and "办事指南更正" in body
 
-    public = client.application.test_client()
+    public = client  # a second client would share the test's app context (and g) with this one
     for q in ("身份证", "身份證", "居住证 身份证明"):
         page = public.get("/search", query_string={"q": q}).get_data(as_text=True)
         assert f"/knowledge/{entry.id}" in page, q
@@ -126,7 +127,7 @@ def test_solution_practice_follows_the_same_path(dongcheng, client):
     entry = db.session.scalar(select(KnowledgeEntry))
     assert entry.kind == "practice"
     assert db.session.get(ServiceGuide, dongcheng["guide"].id).current.number == 1  # no guide touched
-    page = client.application.test_client().get("/search", query_string={"q": "视频连线"}).get_data(as_text=True)
+    page = client.get("/search", query_string={"q": "视频连线"}).get_data(as_text=True)
     assert f"/knowledge/{entry.id}" in page
 
 

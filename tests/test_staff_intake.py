@@ -12,8 +12,8 @@ from portal.engine.numbering import check_access_code
 from portal.extensions import db
 from portal.models import Case, ScreeningRecord
 
-from .factories import jurisdiction, login, staff
-from .staff_support import intake_data
+from .factories import jurisdiction, login
+from .staff_support import intake_data, quick_staff
 
 PERSON_MATTER = "房屋租赁备案"
 
@@ -28,7 +28,7 @@ def form_data(code, **extra):
 
 @pytest.mark.parametrize("code", ["xuanwu", "kunming", "beijing"])
 def test_clerk_files_a_walk_in_case_as_first_receiver(app, client, code):
-    clerk = staff(f"{code}-walkin-clerk", "clerk", code)
+    clerk = quick_staff(f"{code}-walkin-clerk", "clerk", code)
     login(client, clerk.username)
     page = client.get("/staff/intake").get_data(as_text=True)
     for ch in channels(code):
@@ -39,8 +39,7 @@ def test_clerk_files_a_walk_in_case_as_first_receiver(app, client, code):
     assert case.first_receiver_id == clerk.id and case.jurisdiction.code == code
     assert case.events[0].actor_id == clerk.id and case.events[0].data["first_receiver"] == clerk.display_name
     receipt = client.get(r.headers["Location"]).get_data(as_text=True)
-    code_shown = re.search(r'Access code</p>|访问码|Access code', receipt)
-    assert code_shown and case.number in receipt
+    assert case.number in receipt
     shown = re.findall(r'<strong class="ref">([^<]+)</strong>', receipt)
     assert len(shown) == 2 and check_access_code(case.access_code_hash, shown[1])
     # once only: a reload shows the number but not the code
@@ -50,7 +49,7 @@ def test_clerk_files_a_walk_in_case_as_first_receiver(app, client, code):
 
 
 def test_the_person_can_track_with_the_receipt(app, client):
-    staff("walkin-clerk-2", "clerk", "xuanwu")
+    quick_staff("walkin-clerk-2", "clerk", "xuanwu")
     login(client, "walkin-clerk-2")
     r = client.post("/staff/intake", data=form_data("xuanwu"))
     receipt = client.get(r.headers["Location"]).get_data(as_text=True)
@@ -62,7 +61,7 @@ def test_the_person_can_track_with_the_receipt(app, client):
 
 def test_window_and_channel_are_recorded_and_checked(app, client):
     j = jurisdiction("kunming-wuhua")
-    clerk = staff("wuhua-walkin", "clerk", "kunming-wuhua")
+    clerk = quick_staff("wuhua-walkin", "clerk", "kunming-wuhua")
     login(client, clerk.username)
     windows = [w for c in j.centres for w in c.windows]
     assert windows, "Wuhua declares its windows"
@@ -79,7 +78,7 @@ def test_window_and_channel_are_recorded_and_checked(app, client):
 
 
 def test_missing_fields_are_reported_and_nothing_is_filed(app, client):
-    staff("walkin-clerk-3", "clerk", "xuanwu")
+    quick_staff("walkin-clerk-3", "clerk", "xuanwu")
     login(client, "walkin-clerk-3")
     r = client.post("/staff/intake", data={"channel": "window", "matter": "", "description": "短"})
     assert r.status_code == 422
@@ -88,7 +87,7 @@ def test_missing_fields_are_reported_and_nothing_is_filed(app, client):
 
 
 def test_subtree_supervisor_files_in_a_district_and_others_cannot(app, client):
-    staff("km-sup-intake", "supervisor", "kunming", subtree=True)
+    quick_staff("km-sup-intake", "supervisor", "kunming", subtree=True)
     login(client, "km-sup-intake")
     assert "五华区" in client.get("/staff/intake?j=kunming-wuhua").get_data(as_text=True)
     r = client.post("/staff/intake?j=kunming-wuhua", data=form_data("kunming-wuhua"))
@@ -119,7 +118,7 @@ def test_screened_matter_is_explained_and_can_still_be_filed(make_app):
 
     app = make_app(PORTAL_JURISDICTIONS=[], PORTAL_EXTRA_PLUGINS={"strict": Strict()})
     with app.app_context():
-        staff("strict-clerk", "clerk", "strict")
+        quick_staff("strict-clerk", "clerk", "strict")
         client = app.test_client()
         login(client, "strict-clerk")
         data = form_data("strict", description="这件事已经进入诉讼程序，但窗口还是不给办。")

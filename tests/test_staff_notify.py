@@ -12,7 +12,8 @@ from portal.extensions import db
 from portal.models import Department, Notification
 from portal.notify import FileBackend, backend
 
-from .factories import file, jurisdiction, login, staff
+from .factories import file, jurisdiction, login
+from .staff_support import quick_staff
 
 
 @pytest.fixture
@@ -29,12 +30,12 @@ def office(core_app):
     db.session.add_all([tax, land])
     db.session.commit()
     people = {
-        "clerk": staff("n-clerk", "clerk", "demo"),
-        "hr_handler": staff("n-hr", "handler", "demo", hr),
-        "tax_handler": staff("n-tax", "handler", "demo", tax),
-        "land_handler": staff("n-land", "handler", "demo", land),
-        "super": staff("n-super", "supervisor", "demo"),
-        "gone": staff("n-gone", "supervisor", "demo"),
+        "clerk": quick_staff("n-clerk", "clerk", "demo"),
+        "hr_handler": quick_staff("n-hr", "handler", "demo", hr),
+        "tax_handler": quick_staff("n-tax", "handler", "demo", tax),
+        "land_handler": quick_staff("n-land", "handler", "demo", land),
+        "super": quick_staff("n-super", "supervisor", "demo"),
+        "gone": quick_staff("n-gone", "supervisor", "demo"),
     }
     people["gone"].active = False
     for u in people.values():
@@ -111,8 +112,8 @@ def test_each_notice_is_sent_once(office, core_app):
 def test_staff_of_other_jurisdictions_are_never_notified(make_app):
     app = make_app()
     with app.app_context():
-        here = staff("km-sup-n", "supervisor", "kunming")
-        there = staff("xw-sup-n", "supervisor", "xuanwu")
+        here = quick_staff("km-sup-n", "supervisor", "kunming")
+        there = quick_staff("xw-sup-n", "supervisor", "xuanwu")
         case = file("kunming").case
         engine.perform(case, "reply", engine.Actor.staff(here), note="已答复。")
         got = recipients("answered")

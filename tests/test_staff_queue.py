@@ -12,8 +12,8 @@ from portal.engine import cases as engine
 from portal.extensions import db
 from portal.models import Case, Department
 
-from .factories import file, jurisdiction, login, staff
-from .staff_support import bulk_cases
+from .factories import file, jurisdiction, login
+from .staff_support import bulk_cases, quick_staff
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def desk(core_app):
     db.session.add(tax)
     db.session.commit()
     return {"j": j, "hr": j.departments[0], "tax": tax,
-            "super": staff("q-super", "supervisor", "demo"), "clerk": staff("q-clerk", "clerk", "demo")}
+            "super": quick_staff("q-super", "supervisor", "demo"), "clerk": quick_staff("q-clerk", "clerk", "demo")}
 
 
 @contextmanager

@@ -123,6 +123,19 @@ def test_rule_a_full_sequence_of_engine_actions_equals_rebuild(demo):
 
     summary = assert_rebuild_matches()
     assert summary["cases"] == 4
+    assert_periods_add_up()
+
+
+def assert_periods_add_up():
+    """The year rows are the sums of their months, the all-time rows the sums of everything."""
+    rows = rollup.current_rows()
+    years, total = {}, {}
+    for (jid, period, dim, bucket), counts in rows.items():
+        if period % 100:
+            years.setdefault((jid, period // 100 * 100, dim, bucket), Counter()).update(counts)
+            total.setdefault((jid, 0, dim, bucket), Counter()).update(counts)
+    assert {k: dict(v) for k, v in years.items()} == {k: v for k, v in rows.items() if k[1] and not k[1] % 100}
+    assert {k: dict(v) for k, v in total.items()} == {k: v for k, v in rows.items() if k[1] == 0}
 
 
 def test_rule_month_is_the_shanghai_calendar_month_of_receipt(demo):
@@ -181,7 +194,9 @@ def test_rule_screened_out_matters_count_per_month(demo):
     months = {m: (t.received, t.screened) for m, t in report().months}
     assert months == {202606: (0, 2), 202607: (1, 0)}
     assert report().totals.screened == 2
+    assert report(year=2026).totals.screened == 2 and report(year=2025).totals.screened == 0
     assert_rebuild_matches()
+    assert_periods_add_up()
 
 
 def test_rule_subtree_and_plugin_workflow(app):
@@ -228,7 +243,7 @@ def test_rule_rebuild_recovers_from_changes_made_outside_the_engine(demo):
     act(c, "reply", demo["handler"], note="答复", now=shanghai(2026, 5, 7, 10, 0))
     assert_rebuild_matches()
     dept_rows = {k: v for k, v in rollup.current_rows().items() if k[2] == "department"}
-    assert list(dept_rows) == [(demo["j"].id, 202605, "department", str(demo["dept2"].id))]
+    assert set(dept_rows) == {(demo["j"].id, p, "department", str(demo["dept2"].id)) for p in (202605, 202600, 0)}
 
 
 # -- pure functions ---------------------------------------------------------------------------

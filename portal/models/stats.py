@@ -5,10 +5,13 @@ data: month, category, department and a few flags), so that every engine action 
 move a case's contribution from its old buckets to its new ones.
 
 ``stats_month`` holds the sums: one row per own jurisdiction (subtrees are summed when
-read), Asia/Shanghai calendar month of receipt, and breakdown bucket: ``dim`` is
-``all`` (bucket ``''``), ``category`` (bucket = category code, ``''`` = not classified)
-or ``department`` (bucket = lead department id, ``''`` = not assigned). Counters only, so a
-change is an atomic ``n = n + delta`` on both databases.
+read), period and breakdown bucket. ``period`` is the Asia/Shanghai calendar month of
+receipt as ``yyyymm``, and the same counters are also kept per year (``yyyy00``) and for
+all time (``0``), so that a page reads a few hundred rows whatever the number of cases.
+``dim`` is ``all`` (bucket ``''``), ``category`` (bucket = category code, ``''`` = not
+classified) or ``department`` (bucket = lead department id, ``''`` = not assigned).
+Counters only, so a change is an atomic ``n = n + delta`` on both databases. The primary
+key's order (jurisdiction, dim, period, bucket) lets every read of a page use its prefix.
 """
 from __future__ import annotations
 
@@ -45,8 +48,8 @@ stats_month = Table(
     db.metadata,
     Column("jurisdiction_id", ForeignKey("jurisdiction.id"), primary_key=True),
     Column("dim", String(12), primary_key=True),
+    Column("period", Integer, primary_key=True),  # yyyymm (month), yyyy00 (year) or 0 (all time)
     Column("bucket", String(64), primary_key=True),
-    Column("month", Integer, primary_key=True),  # yyyymm, Asia/Shanghai
     *(_counter(name) for name in COUNTERS),
 )
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from functools import lru_cache
 
 from babel.dates import format_skeleton
 from flask import Response, abort, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, get_translations
 from flask_babel import gettext as _
+from markupsafe import Markup, escape
 
 from ..registry import enabled_jurisdictions
 from ..stats import export, svg
@@ -20,6 +22,61 @@ from ..stats.figures import MIN_DENOMINATOR, build_report, month_label
 from . import bp
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
+#: Departments listed on a page (the biggest first); the downloads carry every one.
+PAGE_DEPARTMENTS = 20
+
+
+class Cells:
+    """The text of the figures' table cells, formatted in Python with one translation lookup
+    per request: a page may have a thousand cells. Small numbers are never over-read: below
+    MIN_DENOMINATOR a rate is "n of d", and no average or median is given."""
+
+    def __init__(self):
+        tr = get_translations()
+        self.tr = tr
+        self._of = tr.gettext("%(n)s of %(d)s")
+        self._no_cases = tr.gettext("no cases")
+        self._no_replies = tr.gettext("no replies yet")
+        self._no_ratings = tr.gettext("no ratings yet")
+        self._more_than = tr.gettext("more than %(n)s working days")
+
+    def of(self, n: int, d: int) -> str:
+        return self._of % {"n": n, "d": d}
+
+    def rate(self, r) -> Markup:
+        if r.denominator == 0:
+            return Markup('<span class="meta">%s</span>') % self._no_cases
+        if r.shown:
+            return Markup('%s%% <span class="meta">(%s)</span>') % (f"{r.percent:.1f}", self.of(r.numerator, r.denominator))
+        return escape(self.of(r.numerator, r.denominator))
+
+    def replies(self, n: int) -> str:
+        return self.tr.ngettext("%(num)d reply", "%(num)d replies", n) % {"num": n}
+
+    def median(self, m) -> Markup:
+        if m.count == 0:
+            return Markup('<span class="meta">%s</span>') % self._no_replies
+        if not m.shown:
+            text = self.tr.ngettext("too few to say (%(num)d reply)", "too few to say (%(num)d replies)",
+                                    m.count) % {"num": m.count}
+            return Markup('<span class="meta">%s</span>') % text
+        if m.more_than_max:
+            days = self._more_than % {"n": 30}
+        else:
+            d = m.value
+            shown = f"{d:.0f}" if float(d).is_integer() else f"{d:.1f}"
+            days = self.tr.ngettext("%(num)s working day", "%(num)s working days", 1 if d == 1 else 2) % {"num": shown}
+        return Markup('%s <span class="meta">(%s)</span>') % (days, self.replies(m.count))
+
+    def average(self, t) -> Markup:
+        if t.average_rating is None:
+            if not t.rated:
+                return Markup('<span class="meta">%s</span>') % self._no_ratings
+            text = self.tr.ngettext("too few to say (%(num)d rating)", "too few to say (%(num)d ratings)",
+                                    t.rated) % {"num": t.rated}
+            return Markup('<span class="meta">%s</span>') % text
+        n = self.tr.ngettext("%(num)d rating", "%(num)d ratings", t.rated) % {"num": t.rated}
+        return Markup('%s / 5 <span class="meta">(%s)</span>') % (f"{t.average_rating:.2f}", n)
 
 
 def _year() -> int | None:
@@ -42,7 +99,12 @@ def _report(code: str | None):
 
 
 def month_name(month: int) -> str:
-    return format_skeleton("yMMM", date(month // 100, month % 100, 1), locale=get_locale())
+    return _month_name(month, str(get_locale()))
+
+
+@lru_cache(maxsize=4096)
+def _month_name(month: int, locale: str) -> str:
+    return format_skeleton("yMMM", date(month // 100, month % 100, 1), locale=locale)
 
 
 def _charts(report):
@@ -101,8 +163,11 @@ def _page(code: str | None):
             return url_for(f"public.transparency_{ext}", **args)
         return url_for(f"public.transparency_jurisdiction_{ext}", code=code, **args)
 
+    named = [g for g in report.by_department if g.code]
+    shown = named[:PAGE_DEPARTMENTS] + [g for g in report.by_department if not g.code]
     return render_template(
         "public/transparency.html", report=report, charts=_charts(report), month_name=month_name,
+        cells=Cells(), departments=shown, more_departments=max(0, len(named) - PAGE_DEPARTMENTS),
         scope_name=_scope_name(report), parents=_breadcrumbs(report.jurisdiction, enabled),
         min_denominator=MIN_DENOMINATOR, period=export.period_label(report),
         download_args=args, download_url=download_url, page_url=page_url,

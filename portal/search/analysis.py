@@ -147,32 +147,33 @@ def _stem_word(word: str) -> str:
 
 
 # jieba costs ~5 µs per character; service-guide text repeats itself (matter and
-# department names, boilerplate sentences), so the words of each Chinese run are
-# cached. Small by default (a web worker analyzes little: catch-up and highlights);
-# a rebuild widens it for its own run with :func:`bulk_cache`.
+# department names, boilerplate sentences), so the final words of each Chinese run
+# are cached. Small by default (a web worker analyzes little: catch-up and
+# highlights); a rebuild widens it for its own run with :func:`bulk_cache`.
 _RUN_CACHE: dict[str, tuple] = {}
 _RUN_CACHE_MAX = 4096
 _run_cache_stats = [0, 0]  # hits, misses
 
 
-def _search_words(run: str) -> tuple:
-    """jieba search-mode ``(word, start, end)`` of one folded Chinese run, cached."""
+def _cjk_words(run: str) -> tuple:
+    """``(word, start, end, stopped)`` of one folded Chinese run: jieba search mode,
+    with the stop list applied (lowercasing and stemming never change Chinese)."""
     words = _RUN_CACHE.get(run)
     if words is not None:
         _run_cache_stats[0] += 1
         return words
     _run_cache_stats[1] += 1
-    words = tuple(_jieba().tokenize(run, mode="search"))
+    words = tuple((w, s, e, w in STOP_WORDS) for w, s, e in _jieba().tokenize(run, mode="search"))
     if len(_RUN_CACHE) >= _RUN_CACHE_MAX:
-        _RUN_CACHE.clear()  # crude but O(1) amortised; a rebuild rarely fills a wide cache
+        _RUN_CACHE.clear()  # crude but O(1) amortised
     _RUN_CACHE[run] = words
     return words
 
 
 class bulk_cache:
-    """Context manager: a wide run cache for a bulk job (rebuild), restored after."""
+    """Context manager: a wide run cache for a bulk job (a rebuild), narrowed after."""
 
-    def __init__(self, size: int = 200_000):
+    def __init__(self, size: int = 300_000):
         self.size = size
 
     def __enter__(self):
@@ -189,35 +190,83 @@ class bulk_cache:
 
 def run_cache_stats() -> tuple[int, int]:
     """(hits, misses) of the run cache in this process since it started."""
-    return tuple(_run_cache_stats)
+    return _run_cache_stats[0], _run_cache_stats[1]
+
+
+def _latin(word: str) -> tuple[str, bool]:
+    """A Latin/digit word as LowercaseFilter, StopFilter and AsciiStemFilter leave it."""
+    low = word.lower()
+    if low in STOP_WORDS:
+        return low, True
+    return _stem_word(low), False
 
 
 class MixedTokenizer(Tokenizer):
-    """Yields jieba search-mode words for Chinese runs and plain words for
-    everything else, with offsets into the original (unfolded) text."""
+    """The whole Chinese-field analyzer in one pass: jieba search-mode words for
+    Chinese runs, plain words for everything else, lowercased, stop words dropped
+    (or flagged with ``removestops=False``), Latin words Porter-stemmed; offsets
+    point into the original (unfolded) text.
+
+    It does in one generator what ``tokenizer | LowercaseFilter | StopFilter |
+    AsciiStemFilter`` did in four (positions renumbered over the kept words as
+    StopFilter does), which halves the cost of indexing a document.
+    """
 
     def __call__(self, value, positions=False, chars=False, keeporiginal=False,
                  removestops=True, start_pos=0, start_char=0, tokenize=True,
                  mode="", **kwargs):
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        t.boost = 1.0
+        folded = fold(value)
         if not tokenize:
-            yield _fill(t, fold(value), start_pos, start_char, 0, len(value), keeporiginal)
+            text, stopped = _latin(folded) if folded.isascii() else (folded.lower(), folded.lower() in STOP_WORDS)
+            stopped = stopped or not text  # StopFilter's minsize=1
+            if stopped and removestops:
+                return
+            t.text, t.stopped, t.pos = text, stopped, start_pos
+            t.startchar, t.endchar = start_char, start_char + len(value)
+            if keeporiginal:
+                t.original = folded
+            yield t
             return
-        pos = start_pos
-        for m in _RUN_RE.finditer(fold(value)):
+        raw = start_pos  # the position before stop words are removed
+        pos = None  # renumbered position of the kept words
+        for m in _RUN_RE.finditer(folded):
+            base = m.start()
             if m.group("cjk"):
-                base = m.start()
-                for word, s, e in _search_words(m.group(0)):
-                    yield _fill(t, word, pos, start_char, base + s, base + e, keeporiginal)
-                    pos += 1
+                items = _cjk_words(m.group(0))
             else:
-                yield _fill(t, m.group(0), pos, start_char, m.start(), m.end(), keeporiginal)
-                pos += 1
+                text, stopped = _latin(m.group(0))
+                items = ((text, 0, m.end() - base, stopped),)
+            for text, s, e, stopped in items:
+                if stopped:
+                    if removestops:
+                        raw += 1
+                        continue
+                    t.pos = raw
+                elif positions:
+                    pos = raw if pos is None else pos + 1
+                    t.pos = pos
+                raw += 1
+                t.text = text
+                t.stopped = stopped
+                if chars:
+                    t.startchar = start_char + base + s
+                    t.endchar = start_char + base + e
+                if keeporiginal:
+                    t.original = folded[base + s:base + e]
+                yield t
 
 
 class CjkGramTokenizer(Tokenizer):
-    """Yields a unigram and a bigram at every position of each Chinese run, so
-    a phrase of bigrams finds any literal substring of two or more characters."""
+    """Yields a bigram at every position of each Chinese run, plus the run's last
+    character alone (so every character starts some term: a one-character
+    query is a prefix query). A phrase of bigrams finds any literal substring of
+    two or more characters. Positions are character offsets.
+
+    Unigrams at every position (the first version) doubled the postings of this
+    field for no recall gain: a character inside a run is the prefix of a bigram.
+    """
 
     def __call__(self, value, positions=False, chars=False, keeporiginal=False,
                  removestops=True, start_pos=0, start_char=0, tokenize=True,
@@ -231,12 +280,11 @@ class CjkGramTokenizer(Tokenizer):
             run = m.group("cjk")
             if not run:
                 continue
-            for i, ch in enumerate(run):
-                at = m.start() + i
-                yield _fill(t, ch, start_pos + at, start_char, at, at + 1, keeporiginal)
-                if i + 1 < len(run):
-                    yield _fill(t, run[i:i + 2], start_pos + at, start_char, at, at + 2,
-                                keeporiginal)
+            at = m.start()
+            for i in range(len(run) - 1):
+                yield _fill(t, run[i:i + 2], start_pos + at + i, start_char, at + i, at + i + 2, keeporiginal)
+            last = at + len(run) - 1
+            yield _fill(t, run[-1], start_pos + last, start_char, last, last + 1, keeporiginal)
 
 
 def _fill(t, text, pos, start_char, s, e, keeporiginal):
@@ -262,9 +310,9 @@ class AsciiStemFilter(Filter):
 
 
 def mixed_analyzer():
-    """Analyzer for Chinese fields (which may also contain English words)."""
-    return (MixedTokenizer() | LowercaseFilter()
-            | StopFilter(stoplist=STOP_WORDS, minsize=1) | AsciiStemFilter())
+    """Analyzer for Chinese fields (which may also contain English words): one
+    fused tokenizer (see :class:`MixedTokenizer`)."""
+    return MixedTokenizer()
 
 
 def english_analyzer():

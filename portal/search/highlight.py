@@ -38,16 +38,20 @@ class MarkFormatter(highlight.Formatter):
 _FORMATTER = MarkFormatter()
 
 
-def snippets(hit, fields, schema) -> dict[str, str]:
-    """``{field: snippet}`` for each of ``fields`` where the hit matched."""
-    matched = hit.matched_terms() if hit.results.has_matched_terms() else []
-    grams = {text.decode("utf-8") for field, text in matched if field == GRAMS_FIELD}
+def snippets(stored, fields, schema, terms) -> dict[str, str]:
+    """``{field: snippet}`` for each of ``fields`` where the hit matched.
+
+    ``stored`` is the hit's stored fields, ``terms`` the query's ``(field, text)``
+    pairs (see :func:`.query.highlight_terms`): a token of the stored text that is
+    one of the field's query terms is one the document matched.
+    """
+    grams = {text for field, text in terms if field == GRAMS_FIELD}
     out = {}
     for field in fields:
-        text = hit.get(field)
+        text = stored.get(field)
         if not text:
             continue
-        words = {text_b.decode("utf-8") for f, text_b in matched if f == field}
+        words = {t for f, t in terms if f == field}
         spans = _token_spans(text, words, schema[field].analyzer) if words else []
         if not spans and grams and field not in ("title_en", "body_en"):
             spans = _literal_spans(text, grams)

@@ -22,6 +22,7 @@ instead and catch up on the new one.
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import shutil
@@ -37,7 +38,9 @@ from whoosh.index import LockError
 from whoosh.util.filelock import FileLock, try_for
 
 from . import query as query_builder
-from .analysis import query_words
+from .analysis import bulk_cache, query_words
+from .evaluate import Evaluator
+from .parallel import FastSegmentWriter, ParallelWriter
 from .highlight import snippets
 from .results import Hit, SearchResults
 from .schema import build_schema, prepare_document
@@ -60,13 +63,19 @@ class SearchIndex:
     files yet still see commits made by other processes or instances.
     """
 
-    def __init__(self, path: str | os.PathLike, write_timeout: float = 30.0):
+    #: A rebuild of more documents than this writes with several processes.
+    PARALLEL_FROM = 5000
+
+    def __init__(self, path: str | os.PathLike, write_timeout: float = 30.0, procs: int | None = None):
         self.path = Path(path)
         self.write_timeout = write_timeout
+        # Processes for a large rebuild: one per core, at most 4 (each holds a pool).
+        self.procs = procs if procs is not None else max(1, min(os.cpu_count() or 1, 4))
         self.schema = build_schema()
         self._lock = threading.RLock()
         self._served: str | None = None  # generation the searcher reads
         self._searcher = None
+        self._evaluator: Evaluator | None = None  # belongs to self._searcher
 
     # -- generations -----------------------------------------------------
 
@@ -221,20 +230,37 @@ class SearchIndex:
             lock.release()
 
     def _fill(self, name, docs, progress) -> int:
-        writer = self._open(name).writer(procs=1, limitmb=256)
+        """Write ``docs`` into the empty generation ``name``.
+
+        Large rebuilds are analyzed and written by ``procs`` processes, each into
+        its own segment (see :mod:`.parallel`); small ones (tests, a fresh portal)
+        by this process alone, so no process is forked for a handful of documents.
+        """
+        docs = iter(docs)
+        head = list(itertools.islice(docs, self.PARALLEL_FROM))
+        parallel = self.procs > 1 and len(head) >= self.PARALLEL_FROM
+        ix = self._open(name)
         count = 0
-        try:
-            for doc in docs:
-                writer.add_document(**prepare_document(doc))
-                count += 1
-                if progress and count % 1000 == 0:
-                    progress(count)
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit()
+        with bulk_cache():
+            if parallel:
+                writer = ParallelWriter(ix, procs=self.procs, batchsize=250, limitmb=96)
+            else:
+                writer = FastSegmentWriter(ix, limitmb=128)
+            try:
+                for doc in itertools.chain(head, docs):
+                    writer.add_document(**prepare_document(doc))
+                    count += 1
+                    if progress and count % 1000 == 0:
+                        progress(count)
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit()
         if progress and count % 1000:
             progress(count)
+        with self._open(name).reader() as reader:
+            if reader.doc_count_all() != count:  # a writer process lost documents: never serve that
+                raise RuntimeError(f"rebuild wrote {reader.doc_count_all()} of {count} documents")
         return count
 
     # -- reading ---------------------------------------------------------
@@ -258,11 +284,21 @@ class SearchIndex:
                 self._searcher = self._searcher.refresh()
         return self._searcher
 
+    def _fresh_evaluator(self) -> Evaluator | None:
+        """The evaluator of the up-to-date searcher (call with self._lock held)."""
+        searcher = self._fresh_searcher()
+        if searcher is None:
+            return None
+        if self._evaluator is None or self._evaluator.searcher is not searcher:
+            self._evaluator = Evaluator(searcher)
+        return self._evaluator
+
     def close(self) -> None:
         with self._lock:
             if self._searcher is not None:
                 self._searcher.close()
             self._searcher = None
+            self._evaluator = None
             self._served = None
 
     def __enter__(self):
@@ -296,43 +332,52 @@ class SearchIndex:
         fields = query_builder.fields_for(lang, words)
         flt = query_builder.filters(jurisdiction=jurisdiction, department=department, kind=kind)
         with self._lock:
-            searcher = self._fresh_searcher()
-            if searcher is None:
+            ev = self._fresh_evaluator()
+            if ev is None:
                 return SearchResults(total=0, page=page, pages=0, hits=[])
+            searcher = ev.searcher
             limit = page * pagelen
-            if not words:
-                results, total = _run(searcher, Q.Every(), flt, limit,
-                                      sortedby="published", reverse=True)
-            else:
-                results, total = _run(searcher, query_builder.build(text, words, fields, True),
-                                      flt, limit, terms=True)
-                if not total:
-                    results, total = _run(searcher, query_builder.build(text, words, fields, False),
-                                          flt, limit, terms=True)
             start = (page - 1) * pagelen
+            if not words:
+                results, total = _run(searcher, Q.Every(), flt, limit, sortedby="published", reverse=True)
+                top = [(results.docnum(i), 0.0) for i in range(start, min(limit, results.scored_length()))]
+                terms: set = set()
+            else:
+                allowed = ev.allowed(flt) if flt is not None else None
+                for require_all in (True, False):  # every word; if nothing has them all, any word
+                    q = query_builder.build(text, words, fields, require_all)
+                    scores = ev.scores(q)
+                    if allowed is not None:
+                        scores = {d: sc for d, sc in scores.items() if d in allowed}
+                    if scores:
+                        break
+                total = len(scores)
+                top = ev.top(scores, limit)[start:]
+                terms = query_builder.highlight_terms(q)
             shown = fields if words else ()
-            hits = [self._hit(results[i], shown) for i in range(start, min(limit, results.scored_length()))]
+            hits = [self._hit(searcher.stored_fields(docnum), score, shown, terms) for docnum, score in top]
         return SearchResults(total=total, page=page, pages=math.ceil(total / pagelen), hits=hits)
 
-    def _hit(self, hit, fields) -> Hit:
+    def _hit(self, stored: dict, score: float, fields, terms) -> Hit:
         return Hit(
-            doc_id=hit["doc_id"],
-            kind=hit.get("kind"),
-            jurisdiction=hit.get("jurisdiction"),
-            department=hit.get("department"),
-            department_name=hit.get("department_name"),
-            matter=hit.get("matter"),
-            title=hit.get("title"),
-            title_en=hit.get("title_en"),
-            url=hit.get("url"),
-            published=hit.get("published"),
-            score=float(hit.score) if fields else 0.0,
-            highlights=snippets(hit, fields, self.schema),
+            doc_id=stored["doc_id"],
+            kind=stored.get("kind"),
+            jurisdiction=stored.get("jurisdiction"),
+            department=stored.get("department"),
+            department_name=stored.get("department_name"),
+            matter=stored.get("matter"),
+            title=stored.get("title"),
+            title_en=stored.get("title_en"),
+            url=stored.get("url"),
+            published=stored.get("published"),
+            score=float(score) if fields else 0.0,
+            highlights=snippets(stored, fields, self.schema, terms) if fields else {},
         )
 
 
 def _run(searcher, query, flt, limit, **kwargs):
-    """Top ``limit`` results and the exact number of matches.
+    """Top ``limit`` results and the exact number of matches (Whoosh's own
+    collector: used for the empty query, listed newest first).
 
     Whoosh's own count is unreliable once the top-N heap is full (it prunes
     low-scoring sub-queries and ignores ``filter``), so count the matching

@@ -9,7 +9,7 @@ build the query tree directly. Each word becomes an OR of ways to match it:
 * for a Chinese compound, all of its parts (社保补缴 -> 社保 AND 补缴, each
   with synonyms, so 追缴社保 matches),
 * for words jieba does not know (and single characters), a bigram phrase
-  in the ``grams`` field (literal substring, low weight).
+  in the ``grams`` field (a literal substring of a matter or title, low weight).
 
 Words are combined with AND (:func:`build`) or, when that finds nothing,
 with OR (``require_all=False``). An exact matter-name match is added with a
@@ -76,9 +76,28 @@ def _in_fields(word: str, fields: Sequence[str]) -> Q.Query:
 
 
 def _grams(word: str) -> Q.Query:
-    if len(word) == 1:
-        return Q.Term(GRAMS_FIELD, word, boost=GRAMS_BOOST)
+    if len(word) == 1:  # the character alone (end of a run) or as a bigram's first half
+        return Q.Prefix(GRAMS_FIELD, word, boost=GRAMS_BOOST)
     grams = [word[i:i + 2] for i in range(len(word) - 1)]
     if len(grams) == 1:
         return Q.Term(GRAMS_FIELD, grams[0], boost=GRAMS_BOOST)
     return Q.Phrase(GRAMS_FIELD, grams, boost=GRAMS_BOOST)
+
+
+def highlight_terms(q: Q.Query) -> frozenset[tuple[str, str]]:
+    """Every ``(field, text)`` a query looks for, for highlighting: a document's
+    tokens in a field that are among these are exactly the terms it matched there.
+    A prefix query gives its prefix (a single character of the ``grams`` field)."""
+    out: set[tuple[str, str]] = set()
+    todo = [q]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, Q.Phrase):
+            out.update((node.fieldname, w) for w in node.words)
+        elif isinstance(node, (Q.Term, Q.Prefix)):
+            out.add((node.fieldname, node.text))
+        elif node.is_leaf():
+            continue
+        else:
+            todo.extend(node.children())
+    return frozenset(out)

@@ -26,10 +26,11 @@ from .access import ADMIN, SUPERVISOR, audit, in_scope, roles_required, visible_
 
 KINDS = {
     "attitude": _l("Service attitude failure (a staff member)"),
+    "refusal": _l("Refused or pushed the matter away (a staff member)"),
     "non_cooperation": _l("Did not cooperate (a department)"),
     "overrun": _l("Overran the time limit (a department)"),
 }
-STAFF_KINDS = ("attitude",)
+STAFF_KINDS = ("attitude", "refusal")
 
 
 class RecordForm(FlaskForm):

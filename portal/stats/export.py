@@ -107,7 +107,7 @@ def _group_dict(g: Group) -> dict:
         d["with_subdivisions"] = True
     if g.parent_zh:
         d["jurisdiction_zh"], d["jurisdiction_en"] = g.parent_zh, g.parent_en
-    d.update(g.tally.as_dict(screened=False))
+    d.update(g.tally.as_dict(screened=False, histogram=False))
     return d
 
 

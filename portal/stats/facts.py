@@ -28,7 +28,13 @@ RESPONSE_ACTIONS = ("reply", "refer")
 SATISFIED_LEVELS = (5, 4, 3)  # 非常满意, 满意, 基本满意
 BAD_LEVELS = (2, 1)
 
-Bucket = tuple[int, int, str, str]  # (jurisdiction_id, month, dim, bucket)
+Bucket = tuple[int, int, str, str]  # (jurisdiction_id, period, dim, bucket)
+ALL_TIME = 0
+
+
+def periods_of(month: int) -> tuple[int, int, int]:
+    """The periods a month counts in: itself (yyyymm), its year (yyyy00) and all time (0)."""
+    return (month, month // 100 * 100, ALL_TIME)
 
 
 def month_of(at: datetime) -> int:
@@ -39,6 +45,13 @@ def month_of(at: datetime) -> int:
 
 def reply_bucket(days: int) -> int:
     return min(max(days, 0), REPLY_DAY_BUCKETS - 1)
+
+
+def buckets_of(jurisdiction_id: int, month: int, category: str, department_id: int | None) -> tuple[Bucket, ...]:
+    """Every stats_month row a case with these keys counts in (3 periods x 3 breakdowns)."""
+    dims = (("all", ""), ("category", category or ""),
+            ("department", str(department_id) if department_id else ""))
+    return tuple((jurisdiction_id, p, dim, key) for p in periods_of(month) for dim, key in dims)
 
 
 @dataclass(frozen=True)
@@ -59,9 +72,7 @@ class Facts:
     reply_days: int | None = None
 
     def buckets(self) -> tuple[Bucket, ...]:
-        j, m = self.jurisdiction_id, self.month
-        return ((j, m, "all", ""), (j, m, "category", self.category or ""),
-                (j, m, "department", str(self.department_id) if self.department_id else ""))
+        return buckets_of(self.jurisdiction_id, self.month, self.category, self.department_id)
 
     def counters(self) -> dict[str, int]:
         c = {"received": 1}

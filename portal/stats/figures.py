@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, select, text
 
 from ..extensions import db
 from ..models import Department, Jurisdiction
 from ..plugins import PluginError
-from ..models.stats import COUNTERS, RATING_LEVELS, REPLY_DAY_BUCKETS, stats_month
-from .facts import SATISFIED_LEVELS
+from ..models.stats import COUNTERS, RATING_LEVELS, REPLY_DAY_BUCKETS
+from .facts import ALL_TIME, SATISFIED_LEVELS
 
 MIN_DENOMINATOR = 5
 OPEN_BUCKET = REPLY_DAY_BUCKETS - 1  # "31 working days or more"
@@ -144,7 +144,7 @@ class Tally:
     def median_reply(self) -> Median:
         return median_of(self.histogram)
 
-    def as_dict(self, screened: bool = True) -> dict:
+    def as_dict(self, screened: bool = True, histogram: bool = True) -> dict:
         out = {"received": self.counts["received"]}
         if screened:
             out["screened_out"] = self.counts["screened"]
@@ -158,9 +158,10 @@ class Tally:
             "ratings": {str(k): v for k, v in self.ratings.items()},
             "bad_ratings": self.counts["bad_ratings"],
             "median_working_days_to_reply": self.median_reply.as_dict(),
-            "working_days_to_reply": {
-                (str(i) if i < OPEN_BUCKET else f"{OPEN_BUCKET}+"): n for i, n in enumerate(self.histogram)},
         })
+        if histogram:
+            out["working_days_to_reply"] = {
+                (str(i) if i < OPEN_BUCKET else f"{OPEN_BUCKET}+"): n for i, n in enumerate(self.histogram)}
         return out
 
 
@@ -201,12 +202,22 @@ class Report:
 
 
 # -- queries ------------------------------------------------------------------------------------
-def _sums():
-    return [func.sum(stats_month.c[k]).label(k) for k in COUNTERS]
+# Built once: three plain statements (compiling 47 SUM columns per request cost more than running them).
+_SUMS = ", ".join(f"SUM({k}) AS {k}" for k in COUNTERS)
+_IDS = bindparam("ids", expanding=True)
+_PERIODS = text(f"SELECT period, {_SUMS} FROM stats_month WHERE jurisdiction_id IN :ids AND dim = 'all' "
+                "GROUP BY period").bindparams(_IDS)
+_GROUPS = text(f"SELECT dim, bucket, {_SUMS} FROM stats_month WHERE jurisdiction_id IN :ids "
+               "AND dim IN ('category', 'department') AND period = :period GROUP BY dim, bucket").bindparams(_IDS)
+_OWN = text(f"SELECT jurisdiction_id, {_SUMS} FROM stats_month WHERE jurisdiction_id IN :ids AND dim = 'all' "
+            "AND period = :period GROUP BY jurisdiction_id").bindparams(_IDS)
 
 
-def _tally(row) -> Tally:
-    return Tally(row._mapping)
+def _tally(row, offset: int) -> Tally:
+    """A Tally from SUM columns (never NULL: every summed column is NOT NULL)."""
+    t = Tally.__new__(Tally)
+    t.counts = dict(zip(COUNTERS, row[offset:]))
+    return t
 
 
 def _month_range(first: int, last: int) -> list[int]:
@@ -235,52 +246,50 @@ def subtree_codes(root: Jurisdiction | None, js: list[Jurisdiction]) -> list[Jur
 
 
 def build_report(root: Jurisdiction | None, enabled: list[Jurisdiction], year: int | None = None) -> Report:
-    """All figures of one page: ``root`` and its subtree (None = every enabled jurisdiction)."""
+    """All figures of one page: ``root`` and its subtree (None = every enabled jurisdiction).
+
+    Three small queries: the ``all`` rows of every period (months, years, all time) summed
+    over the scope; the category and department rows of the chosen period; and the chosen
+    period's ``all`` row of each jurisdiction in scope. A page reads a few hundred rows
+    however many cases there are."""
     scope = subtree_codes(root, enabled)
     ids = [j.id for j in scope]
-    c = stats_month.c
-    monthly = {r.month: _tally(r) for r in db.session.execute(
-        select(c.month, *_sums()).where(c.jurisdiction_id.in_(ids), c.dim == "all").group_by(c.month)
-    ).all()} if ids else {}
-    years = sorted({m // 100 for m, t in monthly.items() if t.received or t.screened}, reverse=True)
-    if year is not None:
-        lo, hi = year * 100 + 1, year * 100 + 12
-    else:
-        lo, hi = (min(monthly), max(monthly)) if monthly else (0, 0)
-    active = [m for m, t in monthly.items() if lo <= m <= hi and (t.received or t.screened)]
+    rows = db.session.execute(_PERIODS, {"ids": ids}).all() if ids else []
+    by_period = {r[0]: _tally(r, 1) for r in rows}
+    monthly = {p: t for p, t in by_period.items() if p % 100 and (t.received or t.screened)}
+    years = sorted({p // 100 for p, t in by_period.items() if p and not p % 100 and (t.received or t.screened)},
+                   reverse=True)
+    period = ALL_TIME if year is None else year * 100
+    active = [m for m in monthly if year is None or m // 100 == year]
     months = [(m, monthly.get(m) or Tally()) for m in _month_range(min(active), max(active))] if active else []
-    totals = Tally.total(t for _m, t in months)
+    totals = by_period.get(period) or Tally()
 
     report = Report(jurisdiction=root, scope_codes=[j.code for j in scope], year=year, years=years,
                     months=months, totals=totals)
     if not active:
         return report
-    period = (c.month >= lo, c.month <= hi)
-    groups = db.session.execute(
-        select(c.dim, c.bucket, *_sums())
-        .where(c.jurisdiction_id.in_(ids), c.dim.in_(("category", "department")), *period)
-        .group_by(c.dim, c.bucket)
-    ).all()
+    groups = db.session.execute(_GROUPS, {"ids": ids, "period": period}).all()
     cats = _category_names(scope)
-    dept_ids = [int(r.bucket) for r in groups if r.dim == "department" and r.bucket.isdigit()]
-    depts = {d.id: d for d in db.session.scalars(select(Department).where(Department.id.in_(dept_ids)))} \
-        if dept_ids else {}
+    dept_ids = [int(r[1]) for r in groups if r[0] == "department" and r[1].isdigit()]
+    depts = {d.id: d for d in db.session.execute(
+        select(Department.id, Department.jurisdiction_id, Department.name_zh, Department.name_en)
+        .where(Department.id.in_(dept_ids)))} if dept_ids else {}
     js_by_id = {j.id: j for j in enabled}
     for r in groups:
-        t = _tally(r)
+        dim, bucket, t = r[0], r[1], _tally(r, 2)
         if not t.received:
             continue
-        if r.dim == "category":
-            zh, en = cats.get(r.bucket, (r.bucket, r.bucket)) if r.bucket else ("", "")
-            report.by_category.append(Group(r.bucket, zh, en, t))
+        if dim == "category":
+            zh, en = cats.get(bucket, (bucket, bucket)) if bucket else ("", "")
+            report.by_category.append(Group(bucket, zh, en, t))
         else:
-            d = depts.get(int(r.bucket)) if r.bucket.isdigit() else None
+            d = depts.get(int(bucket)) if bucket.isdigit() else None
             if d is None:
                 report.by_department.append(Group("", "", "", t))
             else:
                 j = js_by_id.get(d.jurisdiction_id)
                 report.by_department.append(Group(
-                    r.bucket, d.name_zh, d.name_en, t,
+                    bucket, d.name_zh, d.name_en, t,
                     parent_zh=j.name_zh if j is not None and len(scope) > 1 else "",
                     parent_en=j.name_en if j is not None and len(scope) > 1 else ""))
     report.by_category.sort(key=lambda g: (g.code == "", -g.tally.received, g.code))
@@ -291,7 +300,6 @@ def build_report(root: Jurisdiction | None, enabled: list[Jurisdiction], year: i
 
 def _by_jurisdiction(root, scope, ids, period) -> list[Group]:
     """Direct children of ``root`` (top-level jurisdictions overall), each with its subtree."""
-    c = stats_month.c
     ids_in_scope = {j.id for j in scope}
     if root is None:
         heads = [j for j in scope if j.parent_id not in ids_in_scope]
@@ -299,10 +307,7 @@ def _by_jurisdiction(root, scope, ids, period) -> list[Group]:
         heads = [j for j in scope if j.parent_id == root.id]
     if not heads or (root is None and len(heads) < 2 and len(scope) < 2):
         return []
-    own = {r.jurisdiction_id: _tally(r) for r in db.session.execute(
-        select(c.jurisdiction_id, *_sums()).where(c.jurisdiction_id.in_(ids), c.dim == "all", *period)
-        .group_by(c.jurisdiction_id)
-    ).all()}
+    own = {r[0]: _tally(r, 1) for r in db.session.execute(_OWN, {"ids": ids, "period": period}).all()}
     out = []
     if root is not None:
         out.append(Group(root.code, root.name_zh, root.name_en, own.get(root.id) or Tally(), own_level=True))

@@ -65,16 +65,16 @@ def facts_for_case(case: Case) -> F.Facts:
 # -- applying deltas --------------------------------------------------------------------------
 def _bump(execute, begin_nested, key: F.Bucket, counts: dict[str, int]) -> None:
     """Add ``counts`` to one stats_month row, creating it if needed (concurrency-safe)."""
-    jid, month, dim, bucket = key
+    jid, period, dim, bucket = key
     c = stats_month.c
-    where = (c.jurisdiction_id == jid, c.dim == dim, c.bucket == bucket, c.month == month)
+    where = (c.jurisdiction_id == jid, c.dim == dim, c.bucket == bucket, c.period == period)
     stmt = update(stats_month).where(*where).values({c[k]: c[k] + v for k, v in counts.items()})
     for _ in range(3):
         if execute(stmt).rowcount:
             return
         try:
             with begin_nested():
-                execute(insert(stats_month).values(jurisdiction_id=jid, month=month, dim=dim,
+                execute(insert(stats_month).values(jurisdiction_id=jid, period=period, dim=dim,
                                                    bucket=bucket, **counts))
             return
         except IntegrityError:
@@ -123,8 +123,8 @@ def record_event(case: Case, event: object | None = None) -> F.Facts:
 def _count_screening(mapper, connection, target) -> None:
     """A matter screened out at intake counts in its month, in the same transaction."""
     at = target.at or utcnow()
-    apply_delta({(target.jurisdiction_id, F.month_of(at), "all", ""): Counter(screened=1)},
-                connection=connection)
+    apply_delta({(target.jurisdiction_id, p, "all", ""): Counter(screened=1)
+                 for p in F.periods_of(F.month_of(at))}, connection=connection)
 
 
 # -- rebuild ----------------------------------------------------------------------------------
@@ -149,7 +149,8 @@ def rebuild(chunk: int = CHUNK) -> dict:
         jurisdictions = {j.id: j for j in session.scalars(select(Jurisdiction)).all()}
         done = {jid: done_states(j.code) for jid, j in jurisdictions.items()}
         calendars = {jid: _calendar(j) for jid, j in jurisdictions.items()}
-        totals: dict[F.Bucket, Counter] = defaultdict(Counter)
+        # summed first per (jurisdiction, month, category, department), spread to buckets at the end
+        fine: dict[tuple, Counter] = defaultdict(Counter)
         n_cases = 0
         last_id = 0
         while True:
@@ -190,15 +191,18 @@ def rebuild(chunk: int = CHUNK) -> dict:
                     ratings=ratings.get(c.id, ()), calendar=calendars[c.jurisdiction_id],
                 )
                 rows.append(f.as_row(c.id))
-                counters = f.counters()
-                for b in f.buckets():
-                    totals[b].update(counters)
+                fine[(f.jurisdiction_id, f.month, f.category, f.department_id)].update(f.counters())
             session.execute(insert(stats_case), rows)
             n_cases += len(cases)
 
+        totals: dict[F.Bucket, Counter] = defaultdict(Counter)
+        for key, counts in fine.items():
+            for b in F.buckets_of(*key):
+                totals[b].update(counts)
         n_screened = 0
         for s in session.execute(select(ScreeningRecord.jurisdiction_id, ScreeningRecord.at)).all():
-            totals[(s.jurisdiction_id, F.month_of(s.at), "all", "")]["screened"] += 1
+            for p in F.periods_of(F.month_of(s.at)):
+                totals[(s.jurisdiction_id, p, "all", "")]["screened"] += 1
             n_screened += 1
         write_month_rows(totals)
         session.commit()
@@ -211,8 +215,8 @@ def rebuild(chunk: int = CHUNK) -> dict:
 def write_month_rows(totals: dict[F.Bucket, Counter], batch: int = 2000) -> None:
     """Bulk-insert summed counters (into empty stats_month rows)."""
     rows = []
-    for (jid, month, dim, bucket), counts in sorted(totals.items()):
-        rows.append({"jurisdiction_id": jid, "month": month, "dim": dim, "bucket": bucket,
+    for (jid, period, dim, bucket), counts in sorted(totals.items()):
+        rows.append({"jurisdiction_id": jid, "period": period, "dim": dim, "bucket": bucket,
                      **{k: counts.get(k, 0) for k in _COUNTER_NAMES}})
         if len(rows) >= batch:
             db.session.execute(insert(stats_month), rows)
@@ -226,7 +230,7 @@ def current_rows() -> dict[F.Bucket, dict[str, int]]:
     out = {}
     for row in db.session.execute(select(stats_month)).all():
         m = row._mapping
-        key = (m["jurisdiction_id"], m["month"], m["dim"], m["bucket"])
+        key = (m["jurisdiction_id"], m["period"], m["dim"], m["bucket"])
         counts = {k: m[k] for k in _COUNTER_NAMES if m[k]}
         if counts:
             out[key] = counts

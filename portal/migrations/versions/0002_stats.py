@@ -1,4 +1,4 @@
-"""transparency roll-ups: stats_month (summed counters) and stats_case (each case's contribution)
+"""transparency roll-ups: stats_month (counters per month, year and all time) and stats_case
 
 Revision ID: 0002
 Revises: 0001
@@ -21,8 +21,8 @@ def upgrade():
     op.create_table('stats_month',
     sa.Column('jurisdiction_id', sa.Integer(), nullable=False),
     sa.Column('dim', sa.String(length=12), nullable=False),
+    sa.Column('period', sa.Integer(), nullable=False),
     sa.Column('bucket', sa.String(length=64), nullable=False),
-    sa.Column('month', sa.Integer(), nullable=False),
     sa.Column('received', sa.Integer(), server_default='0', nullable=False),
     sa.Column('screened', sa.Integer(), server_default='0', nullable=False),
     sa.Column('responded', sa.Integer(), server_default='0', nullable=False),
@@ -70,7 +70,7 @@ def upgrade():
     sa.Column('reply_days_30', sa.Integer(), server_default='0', nullable=False),
     sa.Column('reply_days_31', sa.Integer(), server_default='0', nullable=False),
     sa.ForeignKeyConstraint(['jurisdiction_id'], ['jurisdiction.id'], name=op.f('fk_stats_month_jurisdiction_id_jurisdiction')),
-    sa.PrimaryKeyConstraint('jurisdiction_id', 'dim', 'bucket', 'month', name=op.f('pk_stats_month'))
+    sa.PrimaryKeyConstraint('jurisdiction_id', 'dim', 'period', 'bucket', name=op.f('pk_stats_month'))
     )
     op.create_table('stats_case',
     sa.Column('case_id', sa.Integer(), nullable=False),

@@ -1,0 +1,463 @@
+"""Transparency pages at scale: roll-ups against the equivalent live GROUP BY, same run.
+
+    .venv/bin/python -m bench.bench_transparency --cases 1000000
+    .venv/bin/python -m bench.bench_transparency --cases 1000000 \
+        --database-url postgresql://postgres@127.0.0.1:5432/test
+
+What it does:
+
+1. Fills a fresh database (SQLite file in --workdir, or a database of its own on the given
+   PostgreSQL server) with N cases over every jurisdiction and four years, with the events,
+   first deadlines and ratings a real history leaves (``bench.generate.insert_cases``, bulk
+   Core inserts), then builds the roll-ups with ``portal.stats.rebuild()`` (timed).
+2. Serves the portal with gunicorn on loopback and measures p50/p95 of the transparency
+   page (overall and per jurisdiction) and its JSON and CSV downloads over HTTP.
+3. In the same run, times the equivalent live GROUP BY over the cases (the same figures:
+   received, responded, referred, completed, on-time against the first deadline, latest
+   rating; per month, per category, per department, and a reply-time histogram), and
+   checks that its monthly figures equal the roll-ups'.
+4. Prints a table; ``--write-readme`` puts it (with date, machine and command) into
+   bench/README.md between the transparency markers.
+
+Target (issue 6): page p95 under 100 ms at 1,000,000 cases, and faster than the live query.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import platform
+import secrets
+import shlex
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from . import generate as G
+
+ROOT = Path(__file__).resolve().parent.parent
+README = Path(__file__).resolve().parent / "README.md"
+TARGET_P95_MS = 100.0
+
+
+def log(msg: str) -> None:
+    print(f"[transparency {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def pct(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100) of ``values`` in milliseconds."""
+    s = sorted(values)
+    k = max(0, min(len(s) - 1, round(q / 100 * len(s) + 0.5) - 1))
+    return s[k]
+
+
+# -- databases ----------------------------------------------------------------------------------
+def prepare_database(args) -> tuple[str, callable]:
+    """(url, cleanup) of the bench database; reused when --reuse and it already has the cases."""
+    if args.database_url and not args.database_url.startswith("sqlite"):
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.engine import make_url
+
+        from portal.config import normalise_db_url
+
+        server = normalise_db_url(args.database_url)
+        name = f"bancheng_bench_transparency_{args.cases}"
+        admin = create_engine(server, isolation_level="AUTOCOMMIT")
+        with admin.connect() as c:
+            exists = c.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar()
+            if exists and not args.reuse:
+                c.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+                exists = False
+            if not exists:
+                c.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        url = make_url(server).set(database=name).render_as_string(hide_password=False)
+
+        def cleanup():
+            if args.keep:
+                log(f"kept database {name} (use --reuse next time)")
+                return
+            eng = create_engine(server, isolation_level="AUTOCOMMIT")
+            with eng.connect() as c:
+                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            eng.dispose()
+
+        return url, cleanup
+    path = Path(args.workdir) / f"transparency-{args.cases}.sqlite3"
+    if path.exists() and not args.reuse:
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+
+    def cleanup():
+        if args.keep:
+            log(f"kept {path} (use --reuse next time)")
+            return
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+
+    return f"sqlite:///{path}", cleanup
+
+
+def fill(app, n: int) -> dict:
+    """Insert the cases (unless already there) and rebuild the roll-ups; returns timings."""
+    from sqlalchemy import func, select, text
+
+    from portal import stats
+    from portal.extensions import db
+    from portal.models import Case
+    from portal.models.stats import stats_month
+
+    out = {}
+    with app.app_context():
+        have = db.session.scalar(select(func.count()).select_from(Case))
+        rolled = db.session.scalar(select(func.count()).select_from(stats_month))
+    if have < n:
+        if have:
+            raise SystemExit(f"the bench database has {have} cases, fewer than {n}: run without --reuse")
+        t0 = time.perf_counter()
+        G.insert_cases(app, n, history=True)
+        out["insert_s"] = time.perf_counter() - t0
+        rolled = 0
+    if not rolled:
+        with app.app_context():
+            t0 = time.perf_counter()
+            summary = stats.rebuild()
+            out["rebuild_s"] = time.perf_counter() - t0
+            log(f"rebuild: {summary} in {out['rebuild_s']:.1f} s")
+    with app.app_context():
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
+        out["cases"] = db.session.scalar(select(func.count()).select_from(Case))
+        out["rollup_rows"] = db.session.scalar(select(func.count()).select_from(stats_month))
+    return out
+
+
+# -- the live GROUP BY ------------------------------------------------------------------------
+def _month_sql(dialect: str, column: str) -> str:
+    if dialect == "postgresql":
+        return f"CAST(to_char({column} AT TIME ZONE 'Asia/Shanghai', 'YYYYMM') AS INTEGER)"
+    return f"CAST(strftime('%Y%m', {column}, '+8 hours') AS INTEGER)"
+
+
+def _days_sql(dialect: str) -> str:
+    if dialect == "postgresql":
+        return "CAST(date_part('day', c.replied_at - c.received_at) AS INTEGER)"
+    return "CAST(julianday(c.replied_at) - julianday(c.received_at) AS INTEGER)"
+
+
+def live_queries(app, jurisdiction_ids: list[int]) -> dict[str, str]:
+    """The figures of one page computed from the cases: the SQL a page would run without roll-ups."""
+    from portal.extensions import db
+    from portal.models import Jurisdiction
+    from portal.stats.rollup import done_states
+
+    with app.app_context():
+        dialect = db.engine.dialect.name
+        js = db.session.query(Jurisdiction).filter(Jurisdiction.id.in_(jurisdiction_ids)).all()
+        by_done: dict[frozenset, list[int]] = {}
+        for j in js:
+            by_done.setdefault(done_states(j.code), []).append(j.id)
+    done = " OR ".join(
+        f"(c.jurisdiction_id IN ({','.join(map(str, ids))}) AND c.state IN ({','.join(repr(s) for s in sorted(states))}))"
+        for states, ids in by_done.items()) or "1 = 0"
+    ids = ",".join(map(str, jurisdiction_ids))
+    month = _month_sql(dialect, "c.received_at")
+    not_superseded = "d2.superseded = false" if dialect == "postgresql" else "d2.superseded = 0"
+    figures = f"""
+        COUNT(*) AS received,
+        SUM(CASE WHEN c.replied_at IS NOT NULL THEN 1 ELSE 0 END) AS responded,
+        SUM(CASE WHEN c.outcome = 'referred' THEN 1 ELSE 0 END) AS referred,
+        SUM(CASE WHEN {done} THEN 1 ELSE 0 END) AS completed,
+        SUM(CASE WHEN d.met_at IS NOT NULL THEN 1 ELSE 0 END) AS deadline_closed,
+        SUM(CASE WHEN d.met_at <= d.due_at THEN 1 ELSE 0 END) AS on_time,
+        COUNT(r.level) AS rated,
+        SUM(CASE WHEN r.level >= 3 THEN 1 ELSE 0 END) AS satisfied,
+        SUM(r.level) AS rating_sum"""
+    joins = f"""
+        FROM "case" c
+        LEFT JOIN case_deadline d ON d.id = (SELECT MIN(d2.id) FROM case_deadline d2
+                                            WHERE d2.case_id = c.id AND {not_superseded})
+        LEFT JOIN rating r ON r.id = (SELECT MAX(r2.id) FROM rating r2 WHERE r2.case_id = c.id)
+        WHERE c.jurisdiction_id IN ({ids})"""
+    return {
+        "monthly": f"SELECT {month} AS month, {figures} {joins} GROUP BY 1 ORDER BY 1",
+        "category": f"SELECT c.category, {figures} {joins} GROUP BY c.category",
+        "department": f"SELECT c.lead_department_id, {figures} {joins} GROUP BY c.lead_department_id",
+        "reply_days": (f'SELECT {month} AS month, {_days_sql(dialect)} AS days, COUNT(*) FROM "case" c '
+                       f"WHERE c.jurisdiction_id IN ({ids}) AND c.replied_at IS NOT NULL GROUP BY 1, 2"),
+        "screened": (f"SELECT {_month_sql(dialect, 's.at')} AS month, COUNT(*) FROM screening_record s "
+                     f"WHERE s.jurisdiction_id IN ({ids}) GROUP BY 1"),
+    }
+
+
+def time_live(app, queries: dict[str, str], runs: int) -> tuple[list[float], list[float], dict]:
+    """(ms of the monthly query alone, ms of all the page's queries, monthly rows of the last run)."""
+    from sqlalchemy import text
+
+    from portal.extensions import db
+
+    monthly_ms, page_ms, monthly = [], [], {}
+    with app.app_context():
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            rows = db.session.execute(text(queries["monthly"])).all()
+            t1 = time.perf_counter()
+            for name in ("category", "department", "reply_days", "screened"):
+                db.session.execute(text(queries[name])).all()
+            t2 = time.perf_counter()
+            db.session.rollback()
+            monthly_ms.append((t1 - t0) * 1000)
+            page_ms.append((t2 - t0) * 1000)
+            monthly = {r.month: r for r in rows}
+    return monthly_ms, page_ms, monthly
+
+
+def check_agreement(app, monthly_live: dict, root_code: str | None) -> bool:
+    """The live monthly figures equal the roll-ups' (what the page shows)."""
+    from portal.registry import enabled_jurisdictions
+    from portal.stats.figures import build_report
+
+    with app.app_context():
+        enabled = enabled_jurisdictions()
+        root = next(j for j in enabled if j.code == root_code) if root_code else None
+        report = build_report(root, enabled)
+    rolled = {m: t for m, t in report.months if t.received}
+    if set(rolled) != set(monthly_live):
+        log(f"months differ: {sorted(set(rolled) ^ set(monthly_live))[:5]}")
+        return False
+    for m, t in rolled.items():
+        live = monthly_live[m]
+        mine = (t.received, t.responded, t.referred, t.completed, t.deadline_closed, t.counts["on_time"], t.rated)
+        theirs = (live.received, live.responded, live.referred, live.completed, live.deadline_closed,
+                  live.on_time, live.rated)
+        if mine != tuple(int(x or 0) for x in theirs):
+            log(f"{m}: roll-up {mine} != live {theirs}")
+            return False
+    return True
+
+
+def time_rollup_reads(app, root_code: str | None, runs: int) -> list[float]:
+    """In-process cost of the roll-up queries and arithmetic of one page (no HTTP, no template)."""
+    from portal.extensions import db
+    from portal.registry import enabled_jurisdictions
+    from portal.stats.figures import build_report
+
+    out = []
+    with app.app_context():
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            enabled = enabled_jurisdictions()
+            root = next(j for j in enabled if j.code == root_code) if root_code else None
+            build_report(root, enabled)
+            out.append((time.perf_counter() - t0) * 1000)
+            db.session.rollback()
+    return out
+
+
+# -- the real server --------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_gunicorn(url: str, instance: str, workers: int) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    env = dict(os.environ, PORTAL_DATABASE_URL=url, PORTAL_INSTANCE_PATH=instance,
+               PORTAL_SECRET_KEY=secrets.token_hex(32), PYTHONWARNINGS="ignore")
+    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
+    proc = subprocess.Popen(
+        [gunicorn, "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+         "portal:create_app()"], cwd=str(ROOT), env=env, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            status, _body, _ms = fetch(port, "/transparency")
+            if status == 200:
+                return proc, port
+        except OSError:
+            time.sleep(0.2)
+    stop(proc)
+    raise SystemExit("gunicorn did not answer within 60 s")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def fetch(port: int, path: str) -> tuple[int, bytes, float]:
+    t0 = time.perf_counter()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", path, headers={"Accept-Language": "zh-CN"})
+        resp = conn.getresponse()
+        body = resp.read()
+    finally:
+        conn.close()
+    return resp.status, body, (time.perf_counter() - t0) * 1000
+
+
+def time_http(port: int, path: str, runs: int, warmup: int = 5) -> tuple[list[float], int]:
+    for _ in range(warmup):
+        fetch(port, path)
+    out, size = [], 0
+    for _ in range(runs):
+        status, body, ms = fetch(port, path)
+        if status != 200:
+            raise SystemExit(f"{path}: HTTP {status}")
+        out.append(ms)
+        size = len(body)
+    return out, size
+
+
+# -- report -----------------------------------------------------------------------------------------
+def machine() -> str:
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores (nproc {os.cpu_count()}){', ' + cpu if cpu else ''}; Python {platform.python_version()}"
+
+
+def versions(url: str) -> str:
+    import sqlite3
+
+    if url.startswith("sqlite"):
+        return f"SQLite {sqlite3.sqlite_version}"
+    from sqlalchemy import create_engine, text
+
+    eng = create_engine(url)
+    with eng.connect() as c:
+        v = c.execute(text("SHOW server_version")).scalar()
+    eng.dispose()
+    return f"PostgreSQL {v}"
+
+
+def table(rows: list[tuple]) -> str:
+    head = "| measured | runs | p50 ms | p95 ms |\n|---|---:|---:|---:|"
+    return "\n".join([head] + [f"| {name} | {n} | {p50:.1f} | {p95:.1f} |" for name, n, p50, p95 in rows])
+
+
+def write_readme(block: str, dialect: str) -> None:
+    """Replace this database's transparency section of bench/README.md (other sections kept)."""
+    start, end = f"<!-- transparency-{dialect}:start -->", f"<!-- transparency-{dialect}:end -->"
+    text = README.read_text(encoding="utf-8") if README.exists() else (
+        "# Benchmarks\n\nRun by hand (never inside the unit tests). Each section keeps the latest figures "
+        "with the date, the machine and the command that produced them.\n")
+    section = f"{start}\n{block}\n{end}"
+    if start in text and end in text:
+        text = text[:text.index(start)] + section + text[text.index(end) + len(end):]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    README.write_text(text, encoding="utf-8")
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench.bench_transparency", description=__doc__.split("\n\n")[0])
+    p.add_argument("--cases", type=int, default=1_000_000)
+    p.add_argument("--database-url", default=None, help="PostgreSQL server (a database of its own is created)")
+    p.add_argument("--workdir", default="/tmp/bancheng-bench-transparency")
+    p.add_argument("--requests", type=int, default=200, help="HTTP requests per page measured")
+    p.add_argument("--live-runs", type=int, default=10, help="runs of the live GROUP BY")
+    p.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    p.add_argument("--reuse", action="store_true", help="reuse a kept bench database with the cases")
+    p.add_argument("--keep", action="store_true", help="keep the bench database afterwards")
+    p.add_argument("--write-readme", action="store_true", help="record the figures in bench/README.md")
+    a = p.parse_args(argv)
+    os.makedirs(a.workdir, exist_ok=True)
+    command = "python -m bench.bench_transparency " + " ".join(shlex.quote(x) for x in (argv or sys.argv[1:]))
+
+    url, cleanup = prepare_database(a)
+    instance = os.path.join(a.workdir, "instance")
+    os.makedirs(instance, exist_ok=True)
+    proc = None
+    try:
+        app = G.make_app(url, instance)
+        G.init_database(app)
+        filled = fill(app, a.cases)
+        log(f"{filled['cases']} cases, {filled['rollup_rows']} roll-up rows")
+
+        from portal.extensions import db
+        from portal.registry import enabled_jurisdictions
+        from portal.stats.figures import subtree_codes
+
+        with app.app_context():
+            enabled = enabled_jurisdictions()
+            all_ids = [j.id for j in enabled]
+            root = next(j for j in enabled if j.code == "kunming")
+            kunming_ids = [j.id for j in subtree_codes(root, enabled)]
+            db.session.remove()
+
+        rows = []
+        proc, port = start_gunicorn(url, instance, a.workers)
+        sizes = {}
+        for name, path in (("page /transparency (HTTP, gunicorn)", "/transparency"),
+                           ("page /transparency/kunming (HTTP)", "/transparency/kunming"),
+                           ("page /transparency?year=2025 (HTTP)", "/transparency?year=2025"),
+                           ("download /transparency.json (HTTP)", "/transparency.json"),
+                           ("download /transparency/kunming.csv (HTTP)", "/transparency/kunming.csv")):
+            ms, sizes[path] = time_http(port, path, a.requests)
+            rows.append((name, len(ms), pct(ms, 50), pct(ms, 95)))
+            log(f"{name}: p50 {pct(ms, 50):.1f} ms, p95 {pct(ms, 95):.1f} ms, {sizes[path]} bytes")
+        stop(proc)
+        proc = None
+
+        reads = time_rollup_reads(app, None, a.requests)
+        rows.append(("roll-up queries of /transparency (in process)", len(reads), pct(reads, 50), pct(reads, 95)))
+
+        agree = True
+        for label, ids, code in (("all jurisdictions", all_ids, None), ("kunming subtree", kunming_ids, "kunming")):
+            monthly_ms, page_ms, monthly = time_live(app, live_queries(app, ids), a.live_runs)
+            rows.append((f"live GROUP BY, monthly query only ({label})", len(monthly_ms),
+                         pct(monthly_ms, 50), pct(monthly_ms, 95)))
+            rows.append((f"live GROUP BY, all the page's figures ({label})", len(page_ms),
+                         pct(page_ms, 50), pct(page_ms, 95)))
+            log(f"live ({label}): monthly p50 {pct(monthly_ms, 50):.0f} ms, page p50 {pct(page_ms, 50):.0f} ms")
+            agree = check_agreement(app, monthly, code) and agree
+
+        page_p95 = rows[0][3]
+        live_monthly_p50 = next(r[2] for r in rows if r[0].startswith("live GROUP BY, monthly query only (all"))
+        verdict = (f"page p95 {page_p95:.1f} ms {'<' if page_p95 < TARGET_P95_MS else '>='} {TARGET_P95_MS:.0f} ms target; "
+                   f"{'faster' if page_p95 < live_monthly_p50 else 'NOT faster'} than the live monthly GROUP BY alone "
+                   f"(p50 {live_monthly_p50:.0f} ms, {live_monthly_p50 / page_p95:.0f}x); live and roll-up monthly "
+                   f"figures {'agree' if agree else 'DISAGREE'}")
+        when = datetime.now(timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M %Z")
+        timings = ", ".join(f"{k.replace('_s', '')} {v:.0f} s" for k, v in filled.items() if k.endswith("_s"))
+        block = "\n".join([
+            f"## Transparency pages ({filled['cases']:,} cases, {versions(url).split(' ')[0]})",
+            "",
+            f"- Date: {when}; machine: {machine()}; {versions(url)}; gunicorn {a.workers} sync workers on loopback.",
+            f"- Command: `{command}`",
+            f"- Data: {filled['cases']:,} cases over every enabled jurisdiction and 2023-2026, "
+            f"{filled['rollup_rows']:,} roll-up rows{'; ' + timings if timings else ' (reused database)'}.",
+            f"- Result: {verdict}.",
+            "",
+            table(rows),
+        ])
+        print(block)
+        if a.write_readme:
+            write_readme(block, "sqlite" if url.startswith("sqlite") else "postgresql")
+            log(f"recorded in {README}")
+        return 0 if (page_p95 < TARGET_P95_MS and page_p95 < live_monthly_p50 and agree) else 1
+    finally:
+        if proc is not None:
+            stop(proc)
+        cleanup()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

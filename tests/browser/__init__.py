@@ -1,0 +1,1 @@
+"""Real-browser journeys: Playwright (sync API) driving Debian's Chromium against gunicorn."""

@@ -1,0 +1,199 @@
+"""The catalogues: every msgid of a fresh extraction is translated (not fuzzy, not empty, same
+placeholders) in zh_Hans, zh_Hant and en; zh_Hant is what derive-traditional makes of zh_Hans;
+and pages really render in each language through Flask-Babel.
+
+When this fails after you added strings: `make update-messages`, translate the empty entries
+of translations/zh_Hans/LC_MESSAGES/messages.po, `make update-messages` again (see
+translations/README.md)."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from babel.messages.catalog import Catalog, Message
+from babel.support import Translations
+
+from portal import i18n_tools as t
+
+HEADING = {
+    "zh_Hans": "办不成事？请向我们反映。",
+    "zh_Hant": "辦不成事？請向我們反映。",
+    "en": "Could not get it done? Tell us.",
+}
+HTML_LANG = {"zh_Hans": 'lang="zh-Hans"', "zh_Hant": 'lang="zh-Hant"', "en": 'lang="en"'}
+FIX = ("When strings were added: make update-messages, translate the empty entries of "
+       "translations/zh_Hans/LC_MESSAGES/messages.po, make update-messages again.")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def compiled():
+    """The pages below need the .mo files; `make translations` writes them too."""
+    t.compile_catalogues()
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    """What the code asks for right now (not the committed messages.pot, which may be stale)."""
+    return t.extract(tmp_path_factory.mktemp("pot") / "messages.pot")
+
+
+@pytest.fixture(scope="module")
+def catalogues():
+    return {locale: t._load(t.po_path(locale)) for locale in t.LOCALES}
+
+
+def _report(problems: dict) -> str:
+    lines = [f"  {msgid!r}: {'; '.join(what)}" for msgid, what in sorted(problems.items())]
+    return f"{len(problems)} entries:\n" + "\n".join(lines[:60]) + ("\n  ..." if len(lines) > 60 else "") + "\n" + FIX
+
+
+def test_extraction_finds_python_templates_and_plugins(template):
+    ids = {m.id[0] if isinstance(m.id, tuple) else m.id for m in template if m.id}
+    assert "Could not get it done? Tell us." in ids            # portal template
+    assert "Access code" in ids                                # portal Python (lazy_gettext as _l)
+    assert "Who is applying?" in ids                           # plugin Python (toolkit._l)
+    assert "%(num)d working day" in ids                        # ngettext in a template
+    assert "Spring Festival" in ids                            # _l in portal/i18n.py
+
+
+@pytest.mark.parametrize("locale", t.LOCALES)
+def test_every_msgid_is_translated(template, catalogues, locale):
+    problems = t.catalogue_problems(catalogues[locale], template)
+    assert not problems, f"{locale}: " + _report(problems)
+
+
+@pytest.mark.parametrize("locale", t.LOCALES)
+def test_catalogue_header(catalogues, locale):
+    assert t.header_problems(catalogues[locale], locale) == []
+
+
+def test_traditional_is_derived_from_simplified(catalogues):
+    hans, hant = catalogues["zh_Hans"], catalogues["zh_Hant"]
+    stale = {}
+    for msg in hans:
+        if not msg.id:
+            continue
+        other = hant.get(msg.id, msg.context)
+        want = tuple(t.to_traditional(s) for s in msg.string) if isinstance(msg.string, tuple) \
+            else t.to_traditional(msg.string)
+        if other is None or other.string != want:
+            stale[msg.id if isinstance(msg.id, str) else msg.id[0]] = ["zh_Hant differs from derive-traditional(zh_Hans)"]
+    assert not stale, _report(stale)
+
+
+def test_traditional_overrides():
+    assert t.to_traditional("已发布，请核查为群众办事的账号") == "已發布，請核查為群眾辦事的帳號"
+    assert t.to_traditional("答复群众，复杂事项，恢复计时，节假日日历") == "答覆群眾，複雜事項，恢復計時，節假日日曆"
+    assert t.to_traditional("在哪里办理？") == "在哪裡辦理？"
+    assert t.to_traditional("反映“办不成事”窗口") == "反映「辦不成事」窗口"
+
+
+# ------------------------------------------------------------------ the checker itself
+
+def _catalog(locale, *messages):
+    cat = Catalog(locale=locale)
+    for m in messages:
+        cat[m.id] = m
+    return cat
+
+
+def _tmpl(*ids):
+    cat = Catalog()
+    for i in ids:
+        cat.add(i)
+    return cat
+
+
+@pytest.mark.parametrize(("msgid", "msgstr", "ok"), [
+    ("Line %(line)d: unknown department %(code)s.", "第%(line)d行：部门编码%(code)s不存在。", True),
+    ("Line %(line)d: unknown department %(code)s.", "部门编码%(code)s不存在（第%(line)d行）。", True),   # reordered
+    ("Line %(line)d: unknown department %(code)s.", "第%(line)d行：部门编码不存在。", False),            # dropped
+    ("Line %(line)d: unknown department %(code)s.", "第%(line)s行：部门编码%(code)s不存在。", False),    # d → s
+    ("Line %(line)d: unknown department %(code)s.", "第%(lines)d行：部门编码%(code)s不存在。", False),   # renamed
+    ("Done.", "已完成100%。", False),                                                             # stray %
+    ("Done.", "已完成。", True),
+    ("100%% done", "已完成100%%", True),
+])
+def test_placeholder_check(msgid, msgstr, ok):
+    cat = _catalog("zh_Hans", Message(msgid, msgstr))
+    assert (t.catalogue_problems(cat, _tmpl(msgid)) == {}) is ok
+
+
+def test_missing_empty_fuzzy_english_and_plural_forms_are_reported():
+    cat = Catalog(locale="zh_Hans")
+    cat.add("Empty", "")
+    cat.add("Fuzzy", "模糊", flags=["fuzzy"])
+    cat.add("Left alone", "Left alone")
+    cat.add(("%(num)d case", "%(num)d cases"), ("共%(num)d件", "共%(num)d件"))
+    cat.add(("%(num)d entry", "%(num)d entries"), ("共%(num)d条",))
+    tmpl = _tmpl("Empty", "Fuzzy", "Left alone", "Missing", "CSV",
+                 ("%(num)d case", "%(num)d cases"), ("%(num)d entry", "%(num)d entries"))
+    cat.add("CSV", "CSV")
+    problems = t.catalogue_problems(cat, tmpl)
+    assert problems["Empty"] == ["untranslated"]
+    assert problems["Fuzzy"] == ["fuzzy"]
+    assert problems["Missing"] == ["missing"]
+    assert problems["Left alone"][0].startswith("left in English")
+    assert "plural forms" in problems["%(num)d case"][0]
+    assert "CSV" not in problems and "%(num)d entry" not in problems
+
+
+def test_compile_catalogues_writes_missing_or_stale_files_only(tmp_path, catalogues):
+    shutil.copytree(t.TRANSLATIONS, tmp_path / "tr", ignore=shutil.ignore_patterns("*.mo", "*.pot"))
+    written = t.compile_catalogues(tmp_path / "tr")
+    assert sorted(p.parent.parent.name for p in written) == sorted(t.LOCALES)
+    assert t.compile_catalogues(tmp_path / "tr") == []
+    po = t.po_path("zh_Hans", tmp_path / "tr")
+    cat = t._load(po)
+    cat["Home"].string = "主页"
+    t._save(cat, po)
+    assert t.compile_catalogues(tmp_path / "tr") == [po.with_suffix(".mo")]
+    tr = Translations.load(str(tmp_path / "tr"), ["zh_Hans"])
+    assert tr.gettext("Home") == "主页"
+    assert tr.ngettext("%(num)d case", "%(num)d cases", 5) % {"num": 5} == "共5件"
+
+
+# ------------------------------------------------------------------ real requests
+
+HOW = [
+    ({"headers": {"Accept-Language": "zh-CN,zh;q=0.9"}}, "zh_Hans"),
+    ({}, "zh_Hans"),                                                         # the default
+    ({"headers": {"Accept-Language": "zh-TW"}}, "zh_Hant"),
+    ({"query_string": {"lang": "zh_Hant"}}, "zh_Hant"),
+    ({"headers": {"Accept-Language": "en-GB,en;q=0.8"}}, "en"),
+    ({"query_string": {"lang": "en"}, "headers": {"Accept-Language": "zh-CN"}}, "en"),
+]
+PAGES = ["/", "/search?q=身份证", "/guides", "/corrections", "/transparency", "/file", "/track",
+         "/staff/login", "/no/such/page"]
+FOOTER = {"zh_Hans": "我们绝不公开您的姓名", "zh_Hant": "我們絕不公開您的姓名", "en": "We never publish your name"}
+COUNT = {"zh_Hans": "共0条", "zh_Hant": "共0條", "en": "0 entries"}
+
+
+def test_home_page_in_each_language(client):
+    """One app for all the cases (each app costs a database wipe)."""
+    for how, locale in HOW:
+        client.delete_cookie("lang")
+        r = client.get("/", **how)
+        assert r.status_code == 200, how
+        html = r.get_data(as_text=True)
+        assert HEADING[locale] in html, (how, locale)
+        assert HTML_LANG[locale] in html, (how, locale)
+        assert not [h for other, h in HEADING.items() if other != locale and h in html], (how, locale)
+
+
+def test_pages_render_translated(client):
+    for locale in t.LOCALES:
+        for url in PAGES:
+            sep = "&" if "?" in url else "?"
+            r = client.get(f"{url}{sep}lang={locale}")
+            assert r.status_code in (200, 404), (url, locale, r.status_code)
+            html = r.get_data(as_text=True)
+            assert FOOTER[locale] in html, (url, locale)                     # from base.html
+            if locale != "en":
+                assert "Skip to main content" not in html, (url, locale)
+
+
+def test_plural_message_renders(client):
+    for locale, count in COUNT.items():
+        html = client.get(f"/corrections?lang={locale}").get_data(as_text=True)
+        assert f'<p role="status">{count}</p>' in html, locale
