@@ -60,3 +60,8 @@ test-postgres: translations
 
 clean:
 	rm -rf $(INSTANCE) .pytest_cache test-artifacts
+
+# Proof harnesses and benchmarks (issue 6), each in its own include file.
+include browser/Makefile.inc
+-include proof/Makefile.inc
+-include bench/Makefile.inc

@@ -23,6 +23,7 @@ ENV_KEYS = (
     "OPERATOR_NAME",
     "ICP_NUMBER",
     "SESSION_HOURS",
+    "RATELIMIT_ENABLED",
 )
 
 
@@ -42,6 +43,7 @@ def defaults(instance_path: str) -> dict:
         "PORTAL_OPERATOR_NAME": "Bancheng demo service centre",
         "PORTAL_ICP_NUMBER": "",
         "PORTAL_SESSION_HOURS": 8,
+        "PORTAL_PASSWORD_METHOD": "scrypt",
         "PORTAL_MAX_ATTACHMENT_BYTES": 5 * 1024 * 1024,
         "PORTAL_ATTACHMENT_TYPES": ["pdf", "jpg", "jpeg", "png"],
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
@@ -62,6 +64,8 @@ def _parse(key: str, raw: str):
         return [p.strip() for p in raw.split(",") if p.strip()]
     if key == "SESSION_HOURS":
         return int(raw)
+    if key == "RATELIMIT_ENABLED":
+        return raw.strip().lower() not in ("0", "false", "no", "off")
     return raw
 
 
@@ -78,8 +82,8 @@ def from_environ(environ=None) -> dict:
             out["SQLALCHEMY_DATABASE_URI"] = normalise_db_url(value)
         elif key == "SECRET_KEY":
             out["SECRET_KEY"] = value
-        elif key == "RATELIMIT_STORAGE_URI":
-            out["RATELIMIT_STORAGE_URI"] = value
+        elif key in ("RATELIMIT_STORAGE_URI", "RATELIMIT_ENABLED"):
+            out[key] = value
         else:
             out[f"PORTAL_{key}"] = value
     return out

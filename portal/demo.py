@@ -120,7 +120,8 @@ def _copy_department(j: Jurisdiction, d: Department) -> Department:
     return copy
 
 
-def _staff(j: Jurisdiction, password: str) -> dict[str, StaffUser]:
+def _staff(j: Jurisdiction, password: str, hashed: str) -> dict[str, StaffUser]:
+    """The four demo roles; the password is hashed once for all of them (scrypt is slow on purpose)."""
     out = {}
     for role in ROLES:
         username = f"{j.code}-{role}"
@@ -129,7 +130,8 @@ def _staff(j: Jurisdiction, password: str) -> dict[str, StaffUser]:
             dept = j.departments[0].code if role == "handler" and j.departments else None
             user = create_staff_user(username=username, password=password, role=role, jurisdiction_code=j.code,
                                      department_code=dept, display_name=f"{j.name_zh}{_role_zh(role)}",
-                                     sees_subtree=role in ("supervisor", "admin"), commit=False)
+                                     sees_subtree=role in ("supervisor", "admin"), commit=False,
+                                     password_hash=hashed)
         out[role] = user
     db.session.flush()
     return out
@@ -221,7 +223,10 @@ def load_demo_data(password: str = "demo-pass-2026", progress=None) -> dict:
     if not enabled_jurisdictions():
         sync_jurisdictions()
     js = enabled_jurisdictions()
-    staff = {j.code: _staff(j, password) for j in js}
+    from werkzeug.security import generate_password_hash
+
+    hashed = generate_password_hash(password, method=current_app.config.get("PORTAL_PASSWORD_METHOD", "scrypt"))
+    staff = {j.code: _staff(j, password, hashed) for j in js}
     db.session.commit()
     existing = db.session.scalar(select(db.func.count()).select_from(engine.Case))
     if existing:

@@ -110,6 +110,7 @@ def main(argv=None) -> int:
                 with Server(site, workers=2, name="index") as srv:
                     srv.warm_up(2)
                     return [faults.index_unwritable(site, srv),
+                            faults.failed_write_releases_lock(site),
                             faults.reindex_killed(site, srv, entries=args.reindex_entries)]
             step("Faults", index_and_reindex)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import secrets
 import shutil
 import signal
 import subprocess
@@ -116,8 +117,9 @@ def database_down_http(site: Site, *, workers: int = 2, outage: float = 6.0, rec
         jcode = (J.jurisdictions(Browser(server.url)) or ["beijing"])[0]
         staff = Browser(server.url, recorder=rec)
         J.staff_login(staff, f"{jcode}-supervisor")
-        people = [Browser(server.url, source_ip=new_source_ip(), recorder=rec) for _ in range(3)]
-        forms_before = [J.intake_form(p, jcode)[1] for p in people]
+        # each person submits once while it is down (their form was opened before), as people would
+        people = [Browser(server.url, source_ip=new_source_ip(), recorder=rec) for _ in range(int(outage * 2) + 3)]
+        waiting = [(p, J.intake_form(p, jcode)[1]) for p in people]
         before = checks.case_numbers(site)
         files_before = set(os.listdir(site.upload_dir))
         pids = server.worker_pids()
@@ -129,7 +131,8 @@ def database_down_http(site: Site, *, workers: int = 2, outage: float = 6.0, rec
             during.append(Browser(server.url, recorder=rec).get("/", kind="outage"))
             during.append(Browser(server.url, recorder=rec).get("/transparency", kind="outage"))
             during.append(staff.get("/staff/", kind="outage"))
-            for p, form in zip(people, forms_before):
+            if waiting:
+                p, form = waiting.pop()
                 if form is not None:
                     during.append(p.submit(form, files=[("attachments", "a.png", "image/png", PNG)],
                                            kind="outage", retry_errors=False))
@@ -303,6 +306,63 @@ def _publish_one(app, title: str) -> int:
         return entry_id
 
 
+def _publish_in_process_of_its_own(site: Site, title: str) -> int:
+    import json
+    import sys
+
+    out = site.logs / f"publish-{secrets.token_hex(3)}.json"
+    subprocess.run([sys.executable, "-m", "proof.publisher", "--count", "1", "--seconds", "60", "--title", title,
+                    "--out", str(out)], cwd=ROOT, env=site.env(), capture_output=True, timeout=120)
+    data = json.loads(out.read_text(encoding="utf-8"))
+    if not data["published"]:
+        raise RuntimeError(f"publishing failed: {data['errors'][:1]}")
+    return data["published"][0]
+
+
+def failed_write_releases_lock(site: Site) -> FaultResult:
+    """After an index write fails (folder unwritable), the write lock must be free for the other
+    processes at once, not only when the garbage collector happens to reclaim the failed writer."""
+    import gc
+    import json
+    import sys
+
+    from portal.search import SearchIndex
+
+    res = FaultResult("index write lock after a failed write",
+                      how="an index write fails on an unwritable folder in this process (cyclic GC paused, as "
+                          "between two collections of a busy worker); then another process writes")
+    ix = SearchIndex(site.index_dir, write_timeout=1)
+    doc = {"doc_id": "proof:lock", "kind": "practice", "jurisdiction": "proof", "title": "锁测试", "body": "锁测试",
+           "url": "/knowledge/0"}
+    gc.disable()
+    try:
+        with unwritable(Path(site.index_dir)) as how:
+            if how is None:
+                res.checks = [checks.Check("failed write releases the lock", True,
+                                           "not tried: writes cannot be blocked for this user")]
+                return res
+            try:
+                ix.add_or_update([doc])
+                failed = False
+            except OSError:
+                failed = True
+        code = ("import json,sys; from portal.search import SearchIndex, IndexBusy\n"
+                f"ix = SearchIndex({str(site.index_dir)!r}, write_timeout=2)\n"
+                "try:\n    ix.add_or_update([json.loads(sys.argv[1])]); print('written')\n"
+                "except IndexBusy: print('busy')\n")
+        other = subprocess.run([sys.executable, "-c", code, json.dumps(doc)], capture_output=True, text=True,
+                               timeout=60, cwd=ROOT).stdout.strip()
+    finally:
+        gc.enable()
+        gc.collect()
+        ix.close()
+    res.checks = [checks.Check("failed write releases the lock", failed and other == "written",
+                               f"the write failed: {failed}; another process then: {other or 'no answer'}"
+                               + ("" if other == "written" else " (the half-built Whoosh writer keeps the lock "
+                                  "until it is garbage-collected)"))]
+    return res
+
+
 def index_unwritable(site: Site, server: Server | None = None, *, catch_up_within: float = 45.0) -> FaultResult:
     """Publish while the index folder refuses writes: the entry is saved, search keeps
     answering, and once the folder is writable again the index catches up by itself."""
@@ -323,7 +383,9 @@ def index_unwritable(site: Site, server: Server | None = None, *, catch_up_withi
                                       side_effect=PermissionError(13, "Permission denied", str(ix_dir)))
             patch.start()
         try:
-            entry_id = _publish_one(app, f"{marker} 解决办法")
+            # published by a process of its own that then exits, as a CLI or a worker would
+            entry_id = _publish_in_process_of_its_own(site, f"{marker} 解决办法") if patch is None \
+                else _publish_one(app, f"{marker} 解决办法")
             filed = J.file_case(Browser(server.url, source_ip=new_source_ip()), "beijing") if server else None
             with app.app_context():
                 from portal.extensions import db

@@ -22,6 +22,7 @@ def main(argv=None) -> int:
     ap.add_argument("--out", required=True)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--title", default="负载测试解决办法")
+    ap.add_argument("--count", type=int, default=0, help="stop after this many entries (0: run for --seconds)")
     args = ap.parse_args(argv)
 
     from sqlalchemy import select
@@ -38,7 +39,7 @@ def main(argv=None) -> int:
     with app.app_context():
         supervisors = db.session.scalars(select(StaffUser).where(StaffUser.role == "supervisor")).all()
         n = 0
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and not (args.count and n >= args.count):
             n += 1
             try:
                 sup = rnd.choice(supervisors)
@@ -61,7 +62,8 @@ def main(argv=None) -> int:
             except Exception as exc:  # noqa: BLE001 - reported, not hidden
                 db.session.rollback()
                 errors.append(f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=4)}")
-            time.sleep(args.interval * (0.5 + rnd.random()))
+            if not (args.count and n >= args.count):
+                time.sleep(args.interval * (0.5 + rnd.random()))
         db.session.remove()
         db.engine.dispose()
     with open(args.out, "w", encoding="utf-8") as f:

@@ -405,7 +405,7 @@ class Server:
         if not self.access_log.exists():
             return out
         for line in self.access_log.read_text(errors="replace").splitlines():
-            m = re.match(r'(\d+) (\S+) "([^"]*)" (\d{3}) ', line)
+            m = re.match(r'<?(\d+)>? (\S+) "([^"]*)" (\d{3}) ', line)
             if m:
                 out.append((int(m.group(1)), m.group(2), m.group(3), int(m.group(4))))
         return out

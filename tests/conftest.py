@@ -87,6 +87,7 @@ def make_app(migrated, tmp_path):
             "PORTAL_JURISDICTIONS": ALL_PLUGINS,
             "WTF_CSRF_ENABLED": False,
             "RATELIMIT_ENABLED": False,
+            "PORTAL_PASSWORD_METHOD": "pbkdf2:sha256:1000",  # production keeps scrypt
         }
         base.update(config)
         app = create_app(base)

@@ -71,7 +71,7 @@ def test_receipt_explains_the_deadline_across_national_day(app, client):
     skipped = re.findall(r'<time datetime="(2026-10-0[1-7])">[^<]*</time> · ([^<(]+) \(([^)]+)\)', html)
     assert [d for d, _k, _n in skipped] == [f"2026-10-0{i}" for i in range(1, 8)]
     assert {n for _d, _k, n in skipped} == {"National Day"}
-    assert "The day of receipt does not count" in html
+    assert "That day does not count" in html and "Counting began on Wednesday, September 30, 2026" in html
     assert "Rule:" in html and "3 working days" in html
     assert "(seed 000)" not in html, "internal source references stay on the staff side"
     assert "is not yet published" not in html, "2026 is a known year: no warning"

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from sqlalchemy import select
 
 from portal import stats
 from portal.engine import cases as engine

@@ -31,8 +31,12 @@ class StaffUser(UserMixin, db.Model):
     department: Mapped[Department | None] = relationship()
 
     def set_password(self, password: str) -> None:
-        # scrypt is werkzeug's current default: memory-hard, salted.
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        # scrypt (werkzeug's default: memory-hard, salted); the test suite configures a
+        # cheaper method through PORTAL_PASSWORD_METHOD so that it stays quick.
+        from flask import current_app, has_app_context
+
+        method = current_app.config.get("PORTAL_PASSWORD_METHOD", "scrypt") if has_app_context() else "scrypt"
+        self.password_hash = generate_password_hash(password, method=method)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -47,7 +47,8 @@ class Cells:
         if r.denominator == 0:
             return Markup('<span class="meta">%s</span>') % self._no_cases
         if r.shown:
-            return Markup('%s%% <span class="meta">(%s)</span>') % (f"{r.percent:.1f}", self.of(r.numerator, r.denominator))
+            return Markup('%s%% <span class="meta count">(%s)</span>') % (f"{r.percent:.1f}",
+                                                                        self.of(r.numerator, r.denominator))
         return escape(self.of(r.numerator, r.denominator))
 
     def replies(self, n: int) -> str:
@@ -66,7 +67,7 @@ class Cells:
             d = m.value
             shown = f"{d:.0f}" if float(d).is_integer() else f"{d:.1f}"
             days = self.tr.ngettext("%(num)s working day", "%(num)s working days", 1 if d == 1 else 2) % {"num": shown}
-        return Markup('%s <span class="meta">(%s)</span>') % (days, self.replies(m.count))
+        return Markup('%s <span class="meta count">(%s)</span>') % (days, self.replies(m.count))
 
     def average(self, t) -> Markup:
         if t.average_rating is None:
@@ -76,7 +77,7 @@ class Cells:
                                     t.rated) % {"num": t.rated}
             return Markup('<span class="meta">%s</span>') % text
         n = self.tr.ngettext("%(num)d rating", "%(num)d ratings", t.rated) % {"num": t.rated}
-        return Markup('%s / 5 <span class="meta">(%s)</span>') % (f"{t.average_rating:.2f}", n)
+        return Markup('%s / 5 <span class="meta count">(%s)</span>') % (f"{t.average_rating:.2f}", n)
 
 
 def _year() -> int | None:

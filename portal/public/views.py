@@ -99,10 +99,12 @@ class DeadlineView:
 
     @property
     def rule_lang(self) -> str:
-        """Rules are plugin data in one language: mark English text as such (WCAG 3.1.2)."""
+        """Rules are plugin data in one language: mark mostly-English text as such (WCAG 3.1.2)."""
         from ..i18n import lang
 
-        return "en" if self.rule.isascii() and lang() != "en" else ""
+        letters = sum(ch.isascii() and ch.isalpha() for ch in self.rule)
+        cjk = sum("\u4e00" <= ch <= "\u9fff" for ch in self.rule)
+        return "en" if letters > cjk and lang() != "en" else ""
 
 
 def _parse_day(value) -> date | None:
@@ -136,6 +138,11 @@ def deadline_view(d: CaseDeadline, now: datetime | None = None) -> DeadlineView:
         overdue=d.is_overdue(now), unknown_years=d.unknown_years or "",
         counted=counted, makeup_days=makeup, skipped=skipped,
     )
+
+
+def as_deadline_view(d) -> DeadlineView:
+    """What the deadline macro reads, from a stored CaseDeadline (staff pages pass those) or a view."""
+    return d if isinstance(d, DeadlineView) else deadline_view(d)
 
 
 def _workflow(case: Case):

@@ -128,15 +128,17 @@ class Evaluator:
             btext = fieldobj.to_bytes(text)
         except ValueError:
             return {}
+        leaves = [(ri, reader, offset) for ri, (reader, offset) in enumerate(self.leaves)
+                  if (field, btext) in reader]
+        if not leaves:
+            return {}
         scorable = fieldobj.scorable
         if scorable:
-            idf = s.idf(field, btext) * boost
+            idf = s.idf(field, text) * boost
             k = idf * (K1 + 1)
             norms = self._norm_table(field)
         out: dict[int, float] = {}
-        for ri, (reader, offset) in enumerate(self.leaves):
-            if (field, btext) not in reader:
-                continue
+        for ri, reader, offset in leaves:
             ids, weights = _read_postings(reader, field, btext)
             if reader.has_deletions():
                 deleted = reader.deleted_docs_set

@@ -3,39 +3,25 @@
 Why custom: stored text is user-contributed and may contain markup, so every
 character outside ``<mark>`` is HTML-escaped. jieba's search mode also yields
 overlapping tokens (身份, 身份证, 身份证明 at the same offset), which Whoosh's
-stock fragmenters mishandle, so matched spans are merged first and handed to
-Whoosh's fragmenter as clean, ordered, non-overlapping tokens.
+stock fragmenters mishandle, so matched spans are merged first. Fragments are
+then cut exactly as Whoosh's ContextFragmenter (160 characters, 40 of context)
+and WholeFragmenter cut them, but on plain tuples: the stock fragmenter needs a
+Token object per character, which cost more than the search itself.
 """
 
 from __future__ import annotations
 
+import heapq
 import html
-
-from whoosh import highlight
-from whoosh.analysis import Token
+from collections import deque
 
 from .analysis import fold
 from .schema import GRAMS_FIELD
 
 SHORT_FIELDS = ("matter", "title", "title_en", "department_name")
-_CONTEXT = highlight.ContextFragmenter(maxchars=160, surround=40)
-_WHOLE = highlight.WholeFragmenter()
-_SCORER = highlight.BasicFragmentScorer()
-
-
-class MarkFormatter(highlight.Formatter):
-    """Escapes all text and wraps matched spans in ``<mark>``."""
-
-    between = " … "
-
-    def _text(self, text):
-        return html.escape(text)
-
-    def format_token(self, text, token, replace=False):
-        return "<mark>%s</mark>" % html.escape(text[token.startchar:token.endchar])
-
-
-_FORMATTER = MarkFormatter()
+MAXCHARS, SURROUND = 160, 40  # a body snippet: at most 160 characters, 40 around a match
+CHARLIMIT = 2 ** 15  # Whoosh's: matches after this many characters are not shown
+BETWEEN = " … "
 
 
 def snippets(stored, fields, schema, terms) -> dict[str, str]:
@@ -86,21 +72,87 @@ def _merge(spans):
     return merged
 
 
-def _tokens(text, spans):
-    """Matched spans as tokens, every other character as an unmatched token
-    (so the context fragmenter measures context in characters)."""
+def _tokens(text, merged):
+    """``(start, end, matched)``: each matched span, and every other character
+    alone (so context is measured in characters)."""
     pos = 0
-    for s, e in _merge(spans):
+    for s, e in merged:
         for i in range(pos, s):
-            yield Token(text=text[i], startchar=i, endchar=i + 1, matched=False)
-        yield Token(text=text[s:e], startchar=s, endchar=e, matched=True)
+            yield i, i + 1, False
+        yield s, e, True
         pos = e
     for i in range(pos, len(text)):
-        yield Token(text=text[i], startchar=i, endchar=i + 1, matched=False)
+        yield i, i + 1, False
+
+
+def _context_fragments(text, merged, maxchars=MAXCHARS, surround=SURROUND, charlimit=CHARLIMIT):
+    """Whoosh's ContextFragmenter, step for step, on plain tuples instead of one
+    Token object per character (which made highlighting cost more than the search):
+    a list of ``(start, end, [matched spans])``."""
+    out = []
+    first = None
+    firsts: deque = deque()
+    countdown = -1
+    tks: list = []
+    endchar = None
+    currentlen = 0
+    for startchar, endchar, matched in _tokens(text, merged):
+        tlength = endchar - startchar
+        if charlimit and endchar > charlimit:
+            break
+        if countdown < 0 and not matched:
+            firsts.append(startchar)
+            while firsts and endchar - firsts[0] > surround:
+                firsts.popleft()
+        elif currentlen + tlength > maxchars:
+            countdown = 0
+        elif matched:
+            countdown = surround
+            if first is None:
+                if firsts:
+                    first = firsts[0]
+                else:
+                    first = startchar
+                    countdown += surround
+            tks.append((startchar, endchar))
+        if countdown >= 0:
+            currentlen += tlength
+            countdown -= tlength
+            if countdown <= 0:
+                out.append((first if first is not None else (tks[0][0] if tks else 0), endchar, tks))
+                tks = []
+                firsts = deque()
+                first = None
+                currentlen = 0
+    if tks:
+        out.append((first if first is not None else tks[0][0], endchar, tks))
+    return out
+
+
+def _format(text, start, end, matches):
+    """Escaped text of ``text[start:end]`` with the (sorted, disjoint) matches in <mark>."""
+    out = []
+    index = start
+    for s, e in matches:
+        if s < index:
+            continue
+        if s > index:
+            out.append(html.escape(text[index:s]))
+        out.append("<mark>%s</mark>" % html.escape(text[s:e]))
+        index = e
+    out.append(html.escape(text[index:end]))
+    return "".join(out)
 
 
 def _render(text, spans, whole):
-    fragmenter = _WHOLE if whole else _CONTEXT
-    fragments = fragmenter.fragment_tokens(text, _tokens(text, spans))
-    fragments = highlight.top_fragments(fragments, 2, _SCORER, highlight.FIRST, minscore=1)
-    return _FORMATTER.format(fragments)
+    merged = [(s, e) for s, e in _merge(spans)]
+    if whole:  # WholeFragmenter: the whole text, matches up to the char limit
+        frags = [(0, len(text), [m for m in merged if m[1] <= CHARLIMIT])]
+    else:
+        frags = _context_fragments(text, merged)
+    # top_fragments(…, 2, BasicFragmentScorer, FIRST, minscore=1): the two with most
+    # matches (a tie goes to the later one, as Whoosh compares fragments by start),
+    # shown in text order
+    best = heapq.nlargest(2, frags, key=lambda f: (len(f[2]), f[0]))
+    best = sorted((f for f in best if len(f[2]) >= 1), key=lambda f: f[0])
+    return BETWEEN.join(_format(text, s, e, m) for s, e, m in best)

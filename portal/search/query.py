@@ -39,7 +39,35 @@ def build(text: str, words: Sequence[str], fields: Sequence[str], require_all: b
     exact = normalize_exact(text)
     if exact:
         main = Q.Or([main, Q.Term("matter_exact", exact, boost=EXACT_BOOST)])
-    return main.normalize()  # flattens nesting, drops duplicate clauses
+    return flatten(main)  # flattens nesting, drops duplicate clauses
+
+
+def flatten(q: Q.Query) -> Q.Query:
+    """What Whoosh's ``normalize()`` does to our trees, without its deep copies
+    (which took longer than evaluating the query): nested AND in AND and OR in
+    OR are flattened, duplicate clauses dropped, one-clause groups unwrapped."""
+    if not isinstance(q, (Q.And, Q.Or)) or type(q) not in (Q.And, Q.Or):
+        return q
+    kids: list[Q.Query] = []
+    seen: set = set()
+    for child in q.subqueries:
+        child = flatten(child)
+        if child is Q.NullQuery:
+            continue
+        parts = child.subqueries if type(child) is type(q) and child.boost == 1.0 else [child]
+        for part in parts:
+            if part not in seen:
+                seen.add(part)
+                kids.append(part)
+    if not kids:
+        return Q.NullQuery
+    if len(kids) == 1:
+        only = kids[0]
+        if q.boost != 1.0:
+            only = only.copy()
+            only.boost *= q.boost
+        return only
+    return type(q)(kids, boost=q.boost)
 
 
 def filters(**values: object) -> Q.Query | None:

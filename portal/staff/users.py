@@ -15,7 +15,8 @@ class UserError(ValueError):
 
 
 def create_staff_user(*, username, password, role, jurisdiction_code, department_code=None,
-                      display_name=None, sees_subtree=False, email="", commit=True) -> StaffUser:
+                      display_name=None, sees_subtree=False, email="", commit=True,
+                      password_hash=None) -> StaffUser:
     if role not in ROLES:
         raise UserError(f"Unknown role {role!r}.")
     if len(password or "") < MIN_PASSWORD:
@@ -33,7 +34,10 @@ def create_staff_user(*, username, password, role, jurisdiction_code, department
             raise UserError(f"Unknown department {department_code!r} in {jurisdiction_code}.")
     user = StaffUser(username=username, role=role, jurisdiction=j, department=dept,
                      display_name=display_name or username, sees_subtree=sees_subtree, email=email)
-    user.set_password(password)
+    if password_hash:  # a hash made once for many users (the demo loader)
+        user.password_hash = password_hash
+    else:
+        user.set_password(password)
     db.session.add(user)
     if commit:
         db.session.commit()

@@ -14,8 +14,8 @@ from sqlalchemy import bindparam, select, text
 
 from ..extensions import db
 from ..models import Department, Jurisdiction
-from ..plugins import PluginError
 from ..models.stats import COUNTERS, RATING_LEVELS, REPLY_DAY_BUCKETS
+from ..plugins import PluginError
 from .facts import ALL_TIME, SATISFIED_LEVELS
 
 MIN_DENOMINATOR = 5

@@ -12,6 +12,7 @@ case's old contribution, and its whole transaction rolls back.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+
 from flask import current_app
 from sqlalchemy import delete, event, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
@@ -150,7 +151,7 @@ def rebuild(chunk: int = CHUNK) -> dict:
         done = {jid: done_states(j.code) for jid, j in jurisdictions.items()}
         calendars = {jid: _calendar(j) for jid, j in jurisdictions.items()}
         # summed first per (jurisdiction, month, category, department), spread to buckets at the end
-        fine: dict[tuple, Counter] = defaultdict(Counter)
+        fine: dict[tuple, dict] = defaultdict(dict)
         n_cases = 0
         last_id = 0
         while True:
@@ -191,18 +192,18 @@ def rebuild(chunk: int = CHUNK) -> dict:
                     ratings=ratings.get(c.id, ()), calendar=calendars[c.jurisdiction_id],
                 )
                 rows.append(f.as_row(c.id))
-                fine[(f.jurisdiction_id, f.month, f.category, f.department_id)].update(f.counters())
+                _add(fine[(f.jurisdiction_id, f.month, f.category, f.department_id)], f.counters())
             session.execute(insert(stats_case), rows)
             n_cases += len(cases)
 
-        totals: dict[F.Bucket, Counter] = defaultdict(Counter)
+        totals: dict[F.Bucket, dict] = defaultdict(dict)
         for key, counts in fine.items():
             for b in F.buckets_of(*key):
-                totals[b].update(counts)
+                _add(totals[b], counts)
         n_screened = 0
         for s in session.execute(select(ScreeningRecord.jurisdiction_id, ScreeningRecord.at)).all():
             for p in F.periods_of(F.month_of(s.at)):
-                totals[(s.jurisdiction_id, p, "all", "")]["screened"] += 1
+                _add(totals[(s.jurisdiction_id, p, "all", "")], {"screened": 1})
             n_screened += 1
         write_month_rows(totals)
         session.commit()
@@ -212,7 +213,12 @@ def rebuild(chunk: int = CHUNK) -> dict:
     return {"cases": n_cases, "screened": n_screened, "rows": len(totals)}
 
 
-def write_month_rows(totals: dict[F.Bucket, Counter], batch: int = 2000) -> None:
+def _add(acc: dict, counts: dict) -> None:
+    for k, v in counts.items():
+        acc[k] = acc.get(k, 0) + v
+
+
+def write_month_rows(totals: dict[F.Bucket, dict], batch: int = 2000) -> None:
     """Bulk-insert summed counters (into empty stats_month rows)."""
     rows = []
     for (jid, period, dim, bucket), counts in sorted(totals.items()):

@@ -9,13 +9,14 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-WIDTH, HEIGHT = 600, 250
-LEFT, RIGHT, TOP, BOTTOM = 46, 12, 14, 40
-FONT = 'font-family="sans-serif" font-size="13"'
+# A narrow drawing scaled up on wide screens, so its text stays legible on a 360 px phone.
+WIDTH, HEIGHT = 420, 220
+LEFT, RIGHT, TOP, BOTTOM = 54, 14, 12, 34
+FONT = 'font-family="sans-serif" font-size="14"'
 AXIS = "#555555"
 GRID = "#dddddd"
 BAR = "#0b4f9c"
-MAX_LABELS = 7
+MAX_LABELS = 4
 
 
 @dataclass(frozen=True)
@@ -69,8 +70,8 @@ def _axis_labels(labels: list[str], xs: list[float]) -> list[str]:
 
 
 def _frame(uid: str, title: str, desc: str, body: list[str]) -> Markup:
-    head = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" '
-            f'height="{HEIGHT}" role="img" aria-labelledby="{uid}-t {uid}-d" focusable="false">'
+    head = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH * 3 // 2}" '
+            f'height="{HEIGHT * 3 // 2}" role="img" aria-labelledby="{uid}-t {uid}-d" focusable="false">'
             f'<title id="{uid}-t">{escape(title)}</title><desc id="{uid}-d">{escape(desc)}</desc>')
     return Markup(head + "".join(body) + "</svg>")
 

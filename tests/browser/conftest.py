@@ -1,6 +1,7 @@
 """Fixtures for the real-browser journeys.
 
-* The portal runs under gunicorn (2 workers) in a session fixture, on a database of its
+* The portal runs under gunicorn (2 workers), started once for the package (stopped as
+  soon as the last journey has run, not at the end of a whole `make test`), on a database of its
   own: an SQLite file in a temporary folder, or a PostgreSQL database created (and
   dropped afterwards) on the server named by PORTAL_TEST_DATABASE_URL. It is prepared the
   way an operator does it: ``flask --app portal portal init-db``, ``load-demo``, ``reindex``.
@@ -114,7 +115,7 @@ def compile_catalogs() -> None:
         os.replace(tmp, po.with_suffix(".mo"))  # atomic: a running server never reads half a file
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser_database_url(tmp_path_factory):
     """The journeys' own database (never the one the unit tests wipe between tests)."""
     server = os.environ.get(PG_ENV)
@@ -216,7 +217,7 @@ def _wait_ready(proc: subprocess.Popen, urls: list[str], server: PortalServer, t
         time.sleep(0.25)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def portal_server(browser_database_url, tmp_path_factory):
     """gunicorn 'portal:create_app()' with 2 workers on loopback, over the demo data."""
     compile_catalogs()
@@ -254,7 +255,7 @@ def portal_server(browser_database_url, tmp_path_factory):
 # --------------------------------------------------------------------------- browser
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium():
     """Debian's Chromium, headless, through Playwright's sync API (never a downloaded browser)."""
     from playwright.sync_api import sync_playwright

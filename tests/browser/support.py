@@ -95,7 +95,7 @@ def _text_for(name: str, kind: str, lang: str, attempt: int, maxlength: int | No
         value = s["wish"]
     elif "reason" in n:
         value = s["reason"]
-    elif any(k in n for k in ("number", "code", "no")):
+    elif {"number", "code", "no", "num"} & set(re.split(r"[_\-]", n)):
         value = "A-2026-0001" if attempt == 0 else "A20260001"
     elif kind == "textarea":
         value = s["long"]
@@ -218,10 +218,11 @@ def submit(form):
 
 
 def fill_and_submit(page, form_selector: str, lang: str, given: dict[str, str], *, done_when, retries: int = 2,
-                    what: str = "form") -> list[str]:
+                    what: str = "form", on_error=None) -> list[str]:
     """Fill, send, and on an error summary correct the invalid fields and send again.
 
-    ``done_when(page)`` says whether the form went through. Returns the error messages met.
+    ``done_when(page)`` says whether the form went through; ``on_error(page)`` is called on
+    each page sent back with errors (e.g. to screenshot it). Returns the error messages met.
     """
     met = []
     log = fill_form(page.locator(form_selector).first, lang, given)
@@ -232,6 +233,8 @@ def fill_and_submit(page, form_selector: str, lang: str, given: dict[str, str], 
         errors = error_text(page)
         h1 = page.locator("h1").first.inner_text() if page.locator("h1").count() else ""
         met.append(errors or h1)
+        if on_error is not None:
+            on_error(page)
         if page.locator(form_selector).count() == 0 or attempt == retries:
             break
         log += fill_form(page.locator(form_selector).first, lang, {}, attempt=attempt + 1, only_invalid=True)
@@ -269,7 +272,7 @@ def assert_language(page, lang: str) -> None:
     assert got.lower().startswith(want), f"{page.url} is in '{got}', expected {want}"
 
 
-def track(page, base: str, receipt: Receipt) -> None:
+def track(page, receipt: Receipt) -> None:
     """Open the tracking form from the header and look the case up with number + access code."""
     page.locator('header a[href="/track"], header a[href^="/track?"]').first.click()
     page.wait_for_load_state("load")

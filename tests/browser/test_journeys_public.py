@@ -83,7 +83,9 @@ def test_person_searches_files_in_every_jurisdiction_keeps_receipts_and_tracks(j
 
     receipts = []
     for i, code in enumerate(codes):
-        page.locator(f"main a[href='/file/{code}']").first.click() if i == 0 else person.goto(f"/file/{code}")
+        if i:
+            person.goto("/file")  # back to the list, as a person filing again would
+        page.locator(f"main a[href='/file/{code}']").first.click()
         page.wait_for_load_state("load")
         assert page.locator('form:has([name="matter"])').count(), f"/file/{code} has no intake form"
         if i == 0:
@@ -105,9 +107,12 @@ def test_person_searches_files_in_every_jurisdiction_keeps_receipts_and_tracks(j
     visitor = journey.actor("visitor", locale=who["locale"])
     visitor.goto("/")
     for receipt in receipts:
-        track(visitor.page, journey.base, receipt)
+        track(visitor.page, receipt)
         assert_language(visitor.page, lang)
-        visitor.shot(f"tracked-{receipt.jurisdiction}")
+        if receipt in (receipts[0], receipts[-1]):
+            visitor.shot(f"tracked-{receipt.jurisdiction}")
+        else:
+            visitor.check_clean()
 
     # 6. The figures the portal publishes, from the header.
     link = page.locator('header a[href="/transparency"]')

@@ -101,9 +101,13 @@ def test_walk_in_answered_rated_and_published_as_a_correction(journey_factory, l
     intake.click()
     page.wait_for_load_state("load")
     clerk.shot("clerk-walk-in-form")
-    fill_and_submit(page, 'form:has([name="matter"])', lang,
-                    {"matter": story["matter"], "description": story["description"]},
-                    done_when=lambda p: "/receipt" in p.url, what="the walk-in case")
+    # The clerk mistypes the phone number: the form comes back with the error, the clerk corrects it.
+    met = fill_and_submit(page, 'form:has([name="matter"])', lang,
+                          {"matter": story["matter"], "description": story["description"], "phone": "12345"},
+                          done_when=lambda p: "/receipt" in p.url, what="the walk-in case",
+                          on_error=lambda p: clerk.shot("clerk-walk-in-form-with-error"))
+    assert met and page.locator("[aria-invalid='true'], .has-error").count() == 0, \
+        f"the mistyped phone number was not refused with an error on the form: {met}"
     receipt = read_receipt(page, code)
     clerk.shot("clerk-walk-in-receipt")
     page.pdf(path=str(journey.folder / "walk-in-receipt.pdf"), format="A4")
@@ -130,7 +134,7 @@ def test_walk_in_answered_rated_and_published_as_a_correction(journey_factory, l
     # 4. The person tracks the case with the receipt, reads the reply and rates it.
     person = journey.actor("person", locale=story["locale"])
     person.goto("/")
-    track(person.page, journey.base, receipt)
+    track(person.page, receipt)
     ppage = person.page
     assert_language(ppage, lang)
     assert story["reply"][:20] in ppage.locator("main").inner_text(), "the reply is not on the tracking page"
