@@ -307,6 +307,7 @@ def insert_cases(app, n: int, seed: int = SEED, years: tuple[int, ...] = (2023, 
         hash_ = "pbkdf2_sha256$20000$bench$" + "0" * 64  # no code opens a generated case
         t0 = time.perf_counter()
         done = 0
+        now = datetime.now(timezone.utc)
         span_days = {y: (date(y, 12, 31) - date(y, 1, 1)).days for y in years}
         for chunk_start in range(0, n, batch):
             cases, events, deadlines, ratings = [], [], [], []
@@ -317,10 +318,14 @@ def insert_cases(app, n: int, seed: int = SEED, years: tuple[int, ...] = (2023, 
                 year = rng.choice(years)
                 received = datetime(year, 1, 1, 1, tzinfo=timezone.utc) + timedelta(
                     days=rng.randint(0, span_days[year]), minutes=rng.randint(0, 600))
+                if received > now - timedelta(days=2):  # nothing is received in the future
+                    received = now - timedelta(days=rng.randint(2, 300), minutes=rng.randint(0, 600))
                 mi = rng.randrange(len(matters))
                 finished = rng.random() < 0.8
                 state = rng.choice(done_states) if finished else rng.choice(open_states)
                 replied = received + timedelta(days=rng.randint(0, 25), hours=rng.randint(0, 8)) if finished else None
+                if replied and replied > now:
+                    replied = received + (now - received) / 2
                 due = received + timedelta(days=rng.choice((5, 7, 10, 14)))
                 person = invented_person(rng)
                 cases.append({

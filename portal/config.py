@@ -40,7 +40,7 @@ def defaults(instance_path: str) -> dict:
         "PORTAL_SMTP_HOST": "",
         # Which installed jurisdiction plugins are switched on: installed is not enabled.
         "PORTAL_JURISDICTIONS": ["kunming", "xuanwu", "beijing", "dazhou", "qingcheng"],
-        "PORTAL_OPERATOR_NAME": "Bancheng demo service centre",
+        "PORTAL_OPERATOR_NAME": "办成示范政务服务中心",
         "PORTAL_ICP_NUMBER": "",
         "PORTAL_SESSION_HOURS": 8,
         "PORTAL_PASSWORD_METHOD": "scrypt",

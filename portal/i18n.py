@@ -105,18 +105,11 @@ def pick(obj, base: str) -> str:
     return choose(zh or "", getattr(obj, f"{base}_en", "") or "")
 
 
-_S2T = None
-
-
 def to_traditional(text: str) -> str:
-    global _S2T
-    if not text:
-        return text
-    if _S2T is None:
-        import opencc
+    """The catalogues' own s2t conversion (with its overrides), for data shown in zh_Hant."""
+    from .i18n_tools import to_traditional as convert
 
-        _S2T = opencc.OpenCC("s2t")
-    return _S2T.convert(text)
+    return convert(text) if text else text
 
 
 def _labels():

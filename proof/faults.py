@@ -19,7 +19,7 @@ from sqlalchemy import text
 
 from . import checks
 from . import journeys as J
-from .client import PDF, PNG, Browser, Recorder, forms, new_source_ip
+from .client import PDF, PNG, Browser, Recorder, new_source_ip
 from .servers import BIN, ROOT, Server, Site, TcpProxy
 
 

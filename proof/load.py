@@ -63,11 +63,12 @@ def run(server: Server, site: Site, *, seconds: float = 10, users: int = 6, seed
     stop_at = time.monotonic() + seconds
 
     out = site.logs / f"publisher-{seed}.json"
+    publisher_log = open(site.logs / "publisher.log", "ab")
     publisher = subprocess.Popen(
         [sys.executable, "-m", "proof.publisher", "--seconds", str(seconds), "--interval", str(publish_interval),
          "--out", str(out), "--seed", str(seed)],
         cwd=ROOT, env=site.env(server.database_url), stdout=subprocess.DEVNULL,
-        stderr=open(site.logs / "publisher.log", "ab"))
+        stderr=publisher_log)
 
     def person(i: int):
         rnd = random.Random(seed * 1000 + i)
@@ -129,6 +130,8 @@ def run(server: Server, site: Site, *, seconds: float = 10, users: int = 6, seed
     except subprocess.TimeoutExpired:
         publisher.kill()
         publisher.wait()
+    finally:
+        publisher_log.close()
     result = LoadResult(elapsed, server.workers, users, site.database.kind, rec, [n for n, _ in receipts])
     try:
         data = json.loads(out.read_text(encoding="utf-8"))

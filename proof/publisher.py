@@ -39,16 +39,15 @@ def main(argv=None) -> int:
     with app.app_context():
         supervisors = db.session.scalars(select(StaffUser).where(StaffUser.role == "supervisor")).all()
         n = 0
-        while time.monotonic() < deadline and not (args.count and n >= args.count):
+        while time.monotonic() < deadline and not (args.count and len(published) >= args.count):
             n += 1
             try:
-                sup = rnd.choice(supervisors)
-                case = db.session.scalars(select(Case).where(Case.jurisdiction_id.in_(sup.visible_jurisdiction_ids()))
-                                          .order_by(Case.id.desc()).limit(20)).all()
-                if not case:
+                cases = db.session.scalars(select(Case).order_by(Case.id.desc()).limit(50)).all()
+                pairs = [(c, s) for c in cases for s in supervisors if c.jurisdiction_id in s.visible_jurisdiction_ids()]
+                if not pairs:
                     time.sleep(args.interval)
                     continue
-                case = rnd.choice(case)
+                case, sup = rnd.choice(pairs)
                 c = pipeline.propose(user=sup, case=case, guide=None, kind="practice", field="", wrong_text="",
                                      corrected_text="", cause="负载测试",
                                      title=f"{args.title} {n}：{case.matter}窗口一次办结",
@@ -62,7 +61,7 @@ def main(argv=None) -> int:
             except Exception as exc:  # noqa: BLE001 - reported, not hidden
                 db.session.rollback()
                 errors.append(f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=4)}")
-            if not (args.count and n >= args.count):
+            if not (args.count and len(published) >= args.count):
                 time.sleep(args.interval * (0.5 + rnd.random()))
         db.session.remove()
         db.engine.dispose()

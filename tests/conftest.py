@@ -20,6 +20,14 @@ ALL_PLUGINS = ["kunming", "xuanwu", "beijing", "dazhou", "qingcheng"]
 PG_ENV = "PORTAL_TEST_DATABASE_URL"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogues():
+    """Pages render from compiled catalogues even when pytest runs without `make translations`."""
+    from portal.i18n_tools import compile_catalogues
+
+    compile_catalogues()
+
+
 def shanghai(*args) -> datetime:
     """A real Shanghai wall-clock time, e.g. shanghai(2026, 2, 13, 10, 0)."""
     return datetime(*args, tzinfo=SHANGHAI)

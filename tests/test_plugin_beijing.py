@@ -93,7 +93,7 @@ def test_screening_applies_to_every_beijing_district_and_no_other_jurisdiction_s
 
 # -- intake form --------------------------------------------------------------------------------------
 def test_intake_form_accepts_the_declaration_that_the_guide_conditions_were_met_seed003(app):
-    with app.test_request_context(method="POST", data=dict(BASE, visits="2")):
+    with app.test_request_context("/?lang=en", method="POST", data=dict(BASE, visits="2")):
         form = intake_form_for(jurisdiction("beijing-xicheng"))
         assert form.validate(), form.errors
 
@@ -107,7 +107,7 @@ def test_intake_form_accepts_the_declaration_that_the_guide_conditions_were_met_
 def test_intake_form_rejects_bad_input_with_a_message_seed003(app, change, field, message):
     data = dict(BASE)
     data.update(change)
-    with app.test_request_context(method="POST", data=data):
+    with app.test_request_context("/?lang=en", method="POST", data=data):
         form = intake_form_for(jurisdiction("beijing"))
         assert not form.validate()
         assert form.errors[field]

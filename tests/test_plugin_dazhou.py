@@ -80,7 +80,7 @@ def test_categories_are_the_causes_the_window_names_seed002(app):
 
 
 def test_problem_request_form_accepts_good_input_seed002(app):
-    with app.test_request_context(method="POST", data=dict(BASE, first_visit="2026-02-10",
+    with app.test_request_context("/?lang=en", method="POST", data=dict(BASE, first_visit="2026-02-10",
                                                            window_or_department="社保窗口")):
         form = intake_form_for(jurisdiction("dazhou"))
         assert form.validate(), form.errors
@@ -96,7 +96,7 @@ def test_problem_request_form_accepts_good_input_seed002(app):
 def test_problem_request_form_rejects_bad_input_with_a_message_seed002(app, change, field, message):
     data = dict(BASE)
     data.update(change)
-    with app.test_request_context(method="POST", data=data):
+    with app.test_request_context("/?lang=en", method="POST", data=data):
         form = intake_form_for(jurisdiction("dazhou-tongchuan"))
         assert not form.validate()
         assert form.errors[field]

@@ -135,12 +135,12 @@ def test_intake_form_asks_how_the_person_applied_seed004(app):
     base = {"channel": "online", "matter": "社保追缴", "name": "黄立新", "phone": "13600001111",
             "description": "线上提交两次都被退回，来了三次也没解决。", "applied_via": "online", "visits": "3",
             "application_number": "GD-2026-0001"}
-    with app.test_request_context(method="POST", data=base):
+    with app.test_request_context("/?lang=en", method="POST", data=base):
         form = intake_form_for(jurisdiction("qingcheng"))
         assert form.validate(), form.errors
     for change, field in (({"applied_via": ""}, "applied_via"), ({"visits": "100"}, "visits"),
                           ({"application_number": "号码 1"}, "application_number")):
-        with app.test_request_context(method="POST", data=dict(base, **change)):
+        with app.test_request_context("/?lang=en", method="POST", data=dict(base, **change)):
             form = intake_form_for(jurisdiction("qingcheng-fengcheng"))
             assert not form.validate() and form.errors[field]
 

@@ -161,7 +161,7 @@ def test_first_receiver_stays_attached_after_assignment_and_is_shown_on_the_case
 # -- intake: registration form and channels --------------------------------------------------------
 def test_registration_form_accepts_a_person_and_stores_its_fields_in_extra_seed001(app):
     data = dict(BASE, applicant_type="person", reason_given="窗口说必须房主本人到场。", wish="希望通过视频连线确认。")
-    with app.test_request_context(method="POST", data=data):
+    with app.test_request_context("/?lang=en", method="POST", data=data):
         ok, form = submit("xuanwu", data)
         assert ok, form.errors
         assert extra_data(form)["wish"] == "希望通过视频连线确认。"
@@ -170,7 +170,7 @@ def test_registration_form_accepts_a_person_and_stores_its_fields_in_extra_seed0
 def test_registration_form_accepts_a_company_with_a_valid_credit_code_seed001(app):
     data = dict(BASE, applicant_type="company", company_name="南京某某交通工程有限公司",
                 credit_code=INVENTED_CREDIT_CODE, reason_given="股权变更材料不齐。", wish="请协调办理股权变更。")
-    with app.test_request_context(method="POST", data=data):
+    with app.test_request_context("/?lang=en", method="POST", data=data):
         ok, form = submit("xuanwu", data)
         assert ok, form.errors
 
@@ -189,7 +189,7 @@ def test_registration_form_accepts_a_company_with_a_valid_credit_code_seed001(ap
 def test_registration_form_rejects_bad_input_with_a_message_seed001(app, change, field, message):
     data = dict(BASE, applicant_type="person", reason_given="窗口说办不了。", wish="请帮忙。")
     data.update(change)
-    with app.test_request_context(method="POST", data=data):
+    with app.test_request_context("/?lang=en", method="POST", data=data):
         ok, form = submit("xuanwu", data)
         assert not ok
         assert form.errors[field]

@@ -20,14 +20,15 @@ from portal.extensions import db
 from portal.knowledge import pipeline
 from portal.models import Case, GuideCorrection, KnowledgeEntry, ServiceGuide
 from portal.privacy import MARK, fold_width, redact, valid_mainland_id
+from portal.registry import enabled_jurisdictions
 
 from .test_public_support import (  # noqa: F401 (fixtures)
-    client,
-    english,
     PERSON,
     Page,
+    client,
     demo,
     drive_to_replied,
+    english,
     fast_passwords,
     file_online,
     staff_for,
@@ -261,7 +262,7 @@ def test_no_personal_data_on_any_public_page_download_or_api(lived_in):
     app, client, number = lived_in
     values = personal_values()
     assert PERSON["name"] in values and len(values) >= 10
-    codes = [j.code for j in __import__("portal.registry", fromlist=["x"]).enabled_jurisdictions()]
+    codes = [j.code for j in enabled_jurisdictions()]
     starts = ["/", f"/track/{number}", f"/receipt/{number}", "/corrections", "/guides",
               *public_get_routes(app), *[f"/transparency/{c}" for c in codes],
               *[f"/search?q={q}" for q in ("居住证", "身份证", "租赁", "社保", "办结", "解决办法")],

@@ -13,7 +13,7 @@ from portal.extensions import db
 from portal.models import Attachment, Case, ScreeningRecord
 from portal.registry import enabled_jurisdictions
 
-from .test_public_support import PERSON, Page, errors_in, file_online, intake_data, client, english  # noqa: F401 (fixtures)
+from .test_public_support import PERSON, Page, client, english, errors_in, file_online, intake_data  # noqa: F401
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.7\n" + b"0" * 64
@@ -308,3 +308,16 @@ def test_upload_folder_inside_the_static_folder_is_refused(make_app):
     app.config["PORTAL_UPLOAD_DIR"] = str(Path(app.static_folder) / "uploads")
     with app.app_context(), pytest.raises(RuntimeError, match="static"):
         upload_dir()
+
+
+def test_filing_is_rate_limited_but_sent_back_forms_do_not_count(make_app):
+    app = make_app(RATELIMIT_ENABLED=True)
+    with app.app_context():
+        c = english(app.test_client())
+        data = intake_data(app, "kunming")
+        for _ in range(25):  # typos sent back: no allowance used
+            assert c.post("/file/kunming", data={**data, "phone": "1"}).status_code == 422
+        assert [c.post("/file/kunming", data=data).status_code for _ in range(20)] == [303] * 20
+        r = c.post("/file/kunming", data=data)
+        assert r.status_code == 429 and "Too many attempts" in r.get_data(as_text=True)
+        assert count(Case) == 20

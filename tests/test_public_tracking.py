@@ -12,13 +12,13 @@ from portal.models import Case, Rating
 from portal.registry import enabled_jurisdictions
 
 from .conftest import shanghai
-from .test_public_support import (  # noqa: F401 (fixture)
-    client,
-    english,
+from .test_public_support import (  # noqa: F401 (fixtures)
     PERSON,
     Page,
     case_by_number,
+    client,
     drive_to_replied,
+    english,
     fast_passwords,
     file_online,
     staff_for,

@@ -143,7 +143,10 @@ def test_jieba_cache_goes_to_the_configured_dir_and_logs_nothing(tmp_path):
                           capture_output=True, text=True, timeout=120, check=False)
     assert (proc.returncode, proc.stderr) == (0, "")
     assert "补缴" in proc.stdout
-    assert (tmp_path / "jieba.cache").is_file()
+    # jieba names the cache of a custom dictionary jieba.u<md5 of its path>.cache;
+    # the trimmed dictionary itself is kept there too
+    assert [p.name for p in tmp_path.glob("jieba*.cache")]
+    assert [p.name for p in tmp_path.glob("bancheng-jieba-*.txt")]
 
 
 def test_normalize_exact_ignores_spaces_punctuation_and_script():

@@ -15,7 +15,7 @@ from portal.knowledge.indexing import catch_up
 from portal.models import GuideMaterial, GuideVersion, KnowledgeEntry, ServiceGuide
 from portal.search import IndexBusy, SearchIndex
 
-from .test_public_support import demo, fast_passwords, client, english  # noqa: F401 (fixtures)
+from .test_public_support import client, demo, fast_passwords  # noqa: F401 (fixtures)
 
 
 def hits(html: str) -> list[str]:

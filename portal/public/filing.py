@@ -126,7 +126,9 @@ def _replayed(submission: str | None):
 
 
 @bp.route("/file/<code>", methods=["GET", "POST"])
-@limiter.limit("20 per hour", methods=["POST"])
+# Only cases actually filed count: many people share one address behind a carrier's NAT or a
+# centre's kiosk, and a form sent back with a typo must not use up anyone's allowance.
+@limiter.limit("20 per hour", methods=["POST"], deduct_when=lambda r: r.status_code == 303)
 def file_case(code):
     j = _jurisdiction_or_404(code)
     form = intake_form_for(j)

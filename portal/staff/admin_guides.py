@@ -43,12 +43,12 @@ def admin_guides():
             rows = read_file(upload.filename, raw)
             result = plan(j, rows)
             if request.form.get("apply") and result.ok:
-                n = apply(j, result, note=_("Imported from %(file)s", file=upload.filename[:80]))
+                apply(j, result, note=_("Imported from %(file)s", file=upload.filename[:80]))
                 audit("guides.import", f"file:{upload.filename[:80]}", j.id, new=len(result.new),
                       new_versions=len(result.changed), unchanged=len(result.unchanged))
                 db.session.commit()
                 catch_up()
-                applied = n is not None
+                applied = True
         except GuideFileError as e:
             db.session.rollback()
             error = str(e)

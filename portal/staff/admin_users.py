@@ -19,7 +19,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from ..extensions import db
 from ..i18n import pick, role_label
-from ..models import Department, StaffUser
+from ..models import Department, Jurisdiction, StaffUser
 from . import bp
 from .access import ADMIN, audit, roles_required, scoped_or_404, visible_ids, visible_jurisdictions
 from .users import ROLES, UserError, create_staff_user
@@ -80,8 +80,6 @@ def admin_users():
     if form.validate_on_submit():
         error = _check_choices(form)
         if error is None:
-            from ..models import Jurisdiction
-
             j = db.session.get(Jurisdiction, form.jurisdiction.data)
             d = db.session.get(Department, form.department.data) if form.department.data else None
             shown_password = new_password()

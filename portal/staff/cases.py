@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
+from flask import abort, current_app, flash, redirect, request, send_from_directory, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -23,6 +23,7 @@ from ..engine.errors import EngineError
 from ..extensions import db
 from ..i18n import pick
 from ..models import Attachment, Case, CaseEvent, CaseMeeting, GuideCorrection, KnowledgeEntry
+from ..web import render_for
 from . import bp
 from .access import CASE_ROLES, roles_required, visible_case_or_404
 from .replies import replies_for
@@ -86,8 +87,9 @@ def render_case(case: Case, *, error: str | None = None, draft: dict | None = No
         KnowledgeEntry.correction_id.in_([c.id for c in corrections]))).all()} if corrections else {}
     meetings = db.session.scalars(select(CaseMeeting).where(CaseMeeting.case_id == case.id)
                                   .order_by(CaseMeeting.id)).all()
-    return render_template(
-        "staff/case.html", case=case, actions=engine.allowed_actions(case, engine.Actor.staff(current_user)),
+    # a jurisdiction's plugin may ship its own staff/case.html (looked up first)
+    return render_for(
+        case.jurisdiction.code, "staff/case.html", case=case, actions=engine.allowed_actions(case, engine.Actor.staff(current_user)),
         form=ActionForm(), workflow=workflow, categories=hooks.portal_categories(),
         complexities=COMPLEXITIES, complexity_labels=COMPLEXITY_LABELS, tiers=tiers,
         next_tier=_next_tier(case, tiers), departments=case.jurisdiction.departments, now=now,

@@ -6,7 +6,7 @@ hashed, so a lost code cannot be shown again.
 """
 from __future__ import annotations
 
-from flask import abort, current_app, redirect, render_template, request, session, url_for
+from flask import abort, current_app, redirect, request, session, url_for
 from flask_login import current_user
 
 from ..engine import cases as engine
@@ -17,6 +17,7 @@ from ..privacy import redact
 from ..public.attachments import AttachmentError, discard_files, validate_attachments, write_files
 from ..public.filing import intake_form_for, screen
 from ..public.views import public_case_view
+from ..web import render_for
 from . import bp
 from .access import CLERK, SUPERVISOR, jurisdiction_or_404, roles_required, visible_case_or_404, visible_jurisdictions
 
@@ -78,7 +79,7 @@ def intake():
                 session[RECEIPT_KEY] = {"number": filed.case.number, "code": filed.access_code}
                 return redirect(url_for("staff.intake_receipt", number=filed.case.number), 303)
     status = 422 if request.method == "POST" and (errors or form.errors) else 200
-    return render_template("staff/intake.html", form=form, jurisdiction=j, jurisdictions=visible_jurisdictions(),
+    return render_for(j.code, "staff/intake.html", form=form, jurisdiction=j, jurisdictions=visible_jurisdictions(),
                            windows=windows, errors=errors, refusal=refusal,
                            chosen_window=request.form.get("window", "")), status
 
@@ -92,4 +93,4 @@ def intake_receipt(number):
     if shown and shown.get("number") == number:
         code = shown["code"]
         session.pop(RECEIPT_KEY)
-    return render_template("staff/receipt.html", case=case, code=code, view=public_case_view(case))
+    return render_for(case.jurisdiction.code, "staff/receipt.html", case=case, code=code, view=public_case_view(case))

@@ -19,7 +19,7 @@ from wtforms.validators import DataRequired, Length
 
 from ..extensions import db
 from ..i18n import pick
-from ..models import CannedReply
+from ..models import CannedReply, Jurisdiction
 from . import bp
 from .access import ADMIN, SUPERVISOR, audit, jurisdiction_or_404, roles_required, scoped_or_404, visible_ids
 
@@ -85,8 +85,6 @@ def replies():
 @roles_required(SUPERVISOR, ADMIN)
 def reply_edit(reply_id):
     row = scoped_or_404(db.session.get(CannedReply, reply_id))
-    from ..models import Jurisdiction
-
     j = db.session.get(Jurisdiction, row.jurisdiction_id)
     form = _form(j, obj=row)
     if form.validate_on_submit():
