@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import abort, g, has_request_context, jsonify, make_response, render_template, request
 from flask.sessions import SecureCookieSessionInterface
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
@@ -14,6 +14,7 @@ from werkzeug.routing import IntegerConverter
 from . import i18n
 from .engine.errors import EngineError
 from .extensions import db, login_manager
+from .privacy import redact
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
@@ -105,7 +106,8 @@ def init_app(app) -> None:
             "role_label": i18n.role_label,
             "rating_choices": i18n.rating_choices,
             "kind_label": i18n.kind_label,
-            "public_text": __import__("portal.privacy", fromlist=["redact"]).redact,
+            "public_text": redact,
+            "jurisdiction_branding": jurisdiction_branding,
             "holiday_label": i18n.holiday_label,
             "day_kind_label": i18n.day_kind_label,
             "format_date": format_date,
@@ -113,7 +115,7 @@ def init_app(app) -> None:
             "operator_name": app.config.get("PORTAL_OPERATOR_NAME", ""),
             "icp_number": app.config.get("PORTAL_ICP_NUMBER", ""),
             "languages": [("zh_Hans", "简体中文"), ("zh_Hant", "繁體中文"), ("en", "English")],
-            "current_locale": lambda: str(__import__("flask_babel").get_locale()),
+            "current_locale": lambda: str(get_locale()),
         }
 
     def wants_json() -> bool:
@@ -200,6 +202,16 @@ def _install_plugin_templates(app) -> None:
     if folders:
         # PrefixLoader splits at the first "/": "j/<plugin>/<name>" -> "j" -> "<plugin>" -> name
         app.jinja_env.loader = ChoiceLoader([app.jinja_env.loader, PrefixLoader({"j": PrefixLoader(folders)})])
+
+
+def jurisdiction_branding():
+    """The Branding of the jurisdiction whose page this is (set by render_for), else None."""
+    from flask import current_app
+
+    code = g.get("jurisdiction_code")
+    if not code:
+        return None
+    return current_app.extensions["portal_plugins"].for_jurisdiction(code).portal_branding()
 
 
 def render_for(jurisdiction_code: str | None, template: str, **ctx):

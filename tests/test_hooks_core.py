@@ -242,3 +242,10 @@ def test_hook_portal_template_folder_overrides_for_that_jurisdiction_only(make_a
     client = app.test_client()
     assert "PROBE-INTRO" in client.get("/file/probe").get_data(as_text=True)
     assert "PROBE-INTRO" not in client.get("/file/beijing").get_data(as_text=True)
+
+
+def test_hook_portal_branding_shows_on_that_jurisdictions_pages_only(client):
+    xw = client.get("/file/xuanwu").get_data(as_text=True)
+    assert "满意玄武" in xw
+    assert "满意玄武" not in client.get("/file/beijing").get_data(as_text=True)
+    assert "满意玄武" not in client.get("/").get_data(as_text=True)
