@@ -17,7 +17,7 @@ What it does:
    rating; per month, per category, per department, and a reply-time histogram), and
    checks that its monthly figures equal the roll-ups'.
 4. Prints a table; ``--write-readme`` puts it (with date, machine and command) into
-   bench/README.md between the transparency markers.
+   bench/README.md (section ``transparency-sqlite`` or ``transparency-postgresql``).
 
 Target (issue 6): page p95 under 100 ms at 1,000,000 cases, and faster than the live query.
 """
@@ -26,34 +26,20 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
-import platform
 import secrets
-import shlex
-import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 from . import generate as G
+from .common import Gunicorn, command_line, machine, pct, stamp, write_section
+from .common import log as _log
 
-ROOT = Path(__file__).resolve().parent.parent
-README = Path(__file__).resolve().parent / "README.md"
+TAG = "transparency"
 TARGET_P95_MS = 100.0
 
 
 def log(msg: str) -> None:
-    print(f"[transparency {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
-
-
-def pct(values: list[float], q: float) -> float:
-    """Nearest-rank percentile (q in 0..100) of ``values`` in milliseconds."""
-    s = sorted(values)
-    k = max(0, min(len(s) - 1, round(q / 100 * len(s) + 0.5) - 1))
-    return s[k]
+    _log(TAG, msg)
 
 
 # -- databases ----------------------------------------------------------------------------------
@@ -163,7 +149,8 @@ def live_queries(app, jurisdiction_ids: list[int]) -> dict[str, str]:
         for j in js:
             by_done.setdefault(done_states(j.code), []).append(j.id)
     done = " OR ".join(
-        f"(c.jurisdiction_id IN ({','.join(map(str, ids))}) AND c.state IN ({','.join(repr(s) for s in sorted(states))}))"
+        f"(c.jurisdiction_id IN ({','.join(map(str, ids))}) "
+        f"AND c.state IN ({','.join(repr(s) for s in sorted(states))}))"
         for states, ids in by_done.items()) or "1 = 0"
     ids = ",".join(map(str, jurisdiction_ids))
     month = _month_sql(dialect, "c.received_at")
@@ -260,40 +247,6 @@ def time_rollup_reads(app, root_code: str | None, runs: int) -> list[float]:
 
 
 # -- the real server --------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_gunicorn(url: str, instance: str, workers: int) -> tuple[subprocess.Popen, int]:
-    port = free_port()
-    env = dict(os.environ, PORTAL_DATABASE_URL=url, PORTAL_INSTANCE_PATH=instance,
-               PORTAL_SECRET_KEY=secrets.token_hex(32), PYTHONWARNINGS="ignore")
-    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
-    proc = subprocess.Popen(
-        [gunicorn, "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-         "portal:create_app()"], cwd=str(ROOT), env=env, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            status, _body, _ms = fetch(port, "/transparency")
-            if status == 200:
-                return proc, port
-        except OSError:
-            time.sleep(0.2)
-    stop(proc)
-    raise SystemExit("gunicorn did not answer within 60 s")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=20)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        os.killpg(proc.pid, signal.SIGKILL)
-
-
 def fetch(port: int, path: str) -> tuple[int, bytes, float]:
     t0 = time.perf_counter()
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -320,18 +273,6 @@ def time_http(port: int, path: str, runs: int, warmup: int = 5) -> tuple[list[fl
 
 
 # -- report -----------------------------------------------------------------------------------------
-def machine() -> str:
-    cpu = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()} cores (nproc {os.cpu_count()}){', ' + cpu if cpu else ''}; Python {platform.python_version()}"
-
-
 def versions(url: str) -> str:
     import sqlite3
 
@@ -351,20 +292,6 @@ def table(rows: list[tuple]) -> str:
     return "\n".join([head] + [f"| {name} | {n} | {p50:.1f} | {p95:.1f} |" for name, n, p50, p95 in rows])
 
 
-def write_readme(block: str, dialect: str) -> None:
-    """Replace this database's transparency section of bench/README.md (other sections kept)."""
-    start, end = f"<!-- transparency-{dialect}:start -->", f"<!-- transparency-{dialect}:end -->"
-    text = README.read_text(encoding="utf-8") if README.exists() else (
-        "# Benchmarks\n\nRun by hand (never inside the unit tests). Each section keeps the latest figures "
-        "with the date, the machine and the command that produced them.\n")
-    section = f"{start}\n{block}\n{end}"
-    if start in text and end in text:
-        text = text[:text.index(start)] + section + text[text.index(end) + len(end):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    README.write_text(text, encoding="utf-8")
-
-
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.bench_transparency", description=__doc__.split("\n\n")[0])
     p.add_argument("--cases", type=int, default=1_000_000)
@@ -378,12 +305,11 @@ def main(argv=None) -> int:
     p.add_argument("--write-readme", action="store_true", help="record the figures in bench/README.md")
     a = p.parse_args(argv)
     os.makedirs(a.workdir, exist_ok=True)
-    command = "python -m bench.bench_transparency " + " ".join(shlex.quote(x) for x in (argv or sys.argv[1:]))
+    command = command_line()
 
     url, cleanup = prepare_database(a)
     instance = os.path.join(a.workdir, "instance")
     os.makedirs(instance, exist_ok=True)
-    proc = None
     try:
         app = G.make_app(url, instance)
         G.init_database(app)
@@ -403,19 +329,19 @@ def main(argv=None) -> int:
 
         rows = []
         load_before = os.getloadavg()
-        proc, port = start_gunicorn(url, instance, a.workers)
-        sizes = {}
-        for name, path in (("page /transparency (HTTP, gunicorn)", "/transparency"),
-                           ("page /transparency/kunming (HTTP)", "/transparency/kunming"),
-                           ("page /transparency?year=2025 (HTTP)", "/transparency?year=2025"),
-                           ("download /transparency.json (HTTP)", "/transparency.json"),
-                           ("download /transparency/kunming.csv (HTTP)", "/transparency/kunming.csv")):
-            ms, sizes[path] = time_http(port, path, a.requests)
-            rows.append((name, len(ms), pct(ms, 50), pct(ms, 95)))
-            log(f"{name}: p50 {pct(ms, 50):.1f} ms, p95 {pct(ms, 95):.1f} ms, {sizes[path]} bytes")
-        load_after = os.getloadavg()
-        stop(proc)
-        proc = None
+        env = {"PORTAL_DATABASE_URL": url, "PORTAL_INSTANCE_PATH": instance,
+               "PORTAL_SECRET_KEY": secrets.token_hex(32), "PYTHONWARNINGS": "ignore"}
+        with Gunicorn("portal:create_app()", env, workers=a.workers, tag=TAG,
+                      log_path=Path(a.workdir) / "gunicorn.log") as server:
+            for name, path in (("page /transparency (HTTP, gunicorn)", "/transparency"),
+                               ("page /transparency/kunming (HTTP)", "/transparency/kunming"),
+                               ("page /transparency?year=2025 (HTTP)", "/transparency?year=2025"),
+                               ("download /transparency.json (HTTP)", "/transparency.json"),
+                               ("download /transparency/kunming.csv (HTTP)", "/transparency/kunming.csv")):
+                ms, size = time_http(server.port, path, a.requests)
+                rows.append((name, len(ms), pct(ms, 50), pct(ms, 95)))
+                log(f"{name}: p50 {pct(ms, 50):.1f} ms, p95 {pct(ms, 95):.1f} ms, {size} bytes")
+            load_after = os.getloadavg()
 
         reads = time_rollup_reads(app, None, a.requests)
         rows.append(("roll-up queries of /transparency (in process)", len(reads), pct(reads, 50), pct(reads, 95)))
@@ -432,18 +358,20 @@ def main(argv=None) -> int:
 
         page_p95 = rows[0][3]
         live_monthly_p50 = next(r[2] for r in rows if r[0].startswith("live GROUP BY, monthly query only (all"))
-        verdict = (f"page p95 {page_p95:.1f} ms {'<' if page_p95 < TARGET_P95_MS else '>='} {TARGET_P95_MS:.0f} ms target; "
-                   f"{'faster' if page_p95 < live_monthly_p50 else 'NOT faster'} than the live monthly GROUP BY alone "
-                   f"(p50 {live_monthly_p50:.0f} ms, {live_monthly_p50 / page_p95:.1f}x the page's p95); live and roll-up monthly "
-                   f"figures {'agree' if agree else 'DISAGREE'}")
-        when = datetime.now(timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M %Z")
+        verdict = (f"page p95 {page_p95:.1f} ms {'<' if page_p95 < TARGET_P95_MS else '>='} "
+                   f"{TARGET_P95_MS:.0f} ms target; {'faster' if page_p95 < live_monthly_p50 else 'NOT faster'} "
+                   f"than the live monthly GROUP BY alone (p50 {live_monthly_p50:.0f} ms, "
+                   f"{live_monthly_p50 / page_p95:.1f}x the page's p95); live and roll-up monthly figures "
+                   f"{'agree' if agree else 'DISAGREE'}")
+        when = stamp()
         timings = ", ".join(f"{k.replace('_s', '')} {v:.0f} s" for k, v in filled.items() if k.endswith("_s"))
+        dialect = "sqlite" if url.startswith("sqlite") else "postgresql"
         block = "\n".join([
             f"## Transparency pages ({filled['cases']:,} cases, {versions(url).split(' ')[0]})",
             "",
-            f"- Date: {when}; machine: {machine()}; {versions(url)}; gunicorn {a.workers} sync workers on loopback; "
-            f"load average {load_before[0]:.1f} before and {load_after[0]:.1f} after the HTTP runs "
-            "(the machine is shared: other work running at the same time inflates the tails).",
+            f"- Date: {when}; machine: {machine()}; database: {versions(url)}; gunicorn {a.workers} sync workers on "
+            f"loopback; 1-minute load average {load_before[0]:.1f} before and {load_after[0]:.1f} after the "
+            "HTTP runs (the machine is shared: other work running at the same time inflates the tails).",
             f"- Command: `{command}`",
             f"- Data: {filled['cases']:,} cases over every enabled jurisdiction and 2023-2026, "
             f"{filled['rollup_rows']:,} roll-up rows{'; ' + timings if timings else ' (reused database)'}.",
@@ -453,12 +381,10 @@ def main(argv=None) -> int:
         ])
         print(block)
         if a.write_readme:
-            write_readme(block, "sqlite" if url.startswith("sqlite") else "postgresql")
-            log(f"recorded in {README}")
+            write_section(f"{TAG}-{dialect}", block)
+            log("recorded in bench/README.md")
         return 0 if (page_p95 < TARGET_P95_MS and page_p95 < live_monthly_p50 and agree) else 1
     finally:
-        if proc is not None:
-            stop(proc)
         cleanup()
 
 

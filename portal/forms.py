@@ -74,7 +74,8 @@ class IntakeForm(FlaskForm):
                           validators=[Optional(), _max(200), no_control_chars])
     attachments = MultipleFileField(
         _l("Attachments (optional)"),
-        description=_l("Up to five PDF, JPG or PNG files, at most 5 MB each: a photo of a notice, a receipt, a document."))
+        description=_l("Up to five PDF, JPG or PNG files, at most 5 MB each: a photo of a notice, "
+                       "a receipt, a document."))
 
     def validate_centre(self, field):
         if field.data and field.data not in choice_values(field):

@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from . import checks
-from .client import PDF, PNG, Browser, Form, parse
+from .client import PDF, PNG, Browser, Form, encode_multipart, parse
 
 PASSWORD = "proof-pass-2026!"
 XSS = '<script>alert("xss")</script><img src=x onerror=alert(1)>'
@@ -164,6 +164,13 @@ def _add_content(j, supervisor: str, case) -> None:
     pipeline.confirm(c, sup)
     pipeline.record_fix(c, sup, "已按新做法办理")
     pipeline.publish(c, sup)
+
+
+def close(app) -> None:
+    """Close what the app keeps open between requests (the shared index searcher)."""
+    ix = app.extensions.get("portal_search")
+    if ix is not None:
+        ix.close()
 
 
 def login(client, username: str, password: str = PASSWORD):
@@ -577,9 +584,11 @@ def oversize(app, fx: Fixture) -> Result:
     def post(files=None, **extra):
         data = {k: list(v) for k, v in base.items()}
         data.update(extra)
-        if files:
-            data["attachments"] = files
-        return c.post(f"/file/{fx.jcode}", data=data, content_type="multipart/form-data")
+        pairs = [(k, v) for k, vs in data.items() for v in vs]
+        parts = [("attachments", name, "application/octet-stream", stream.getvalue()) for stream, name in files or []]
+        # encoded here, as raw bytes: the test client would spool a big body into a file it never closes
+        body, ctype = encode_multipart(pairs, parts)
+        return c.post(f"/file/{fx.jcode}", data=body, content_type=ctype)
 
     limit = app.config.get("MAX_CONTENT_LENGTH") or 12 * 1024 * 1024
     big = c.post(f"/file/{fx.jcode}", data=oversize_body(limit + 1024 * 1024),

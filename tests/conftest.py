@@ -111,6 +111,9 @@ def make_app(migrated, tmp_path):
 
     yield _make
     for app in apps:
+        ix = app.extensions.get("portal_search")
+        if ix is not None:
+            ix.close()  # otherwise open segment files surface as a ResourceWarning in a later test
         with app.app_context():
             db.session.remove()
             db.engine.dispose()

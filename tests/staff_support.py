@@ -166,3 +166,10 @@ def quick_staff(username: str, role: str, jcode: str, dept=None, subtree: bool =
     db.session.add(user)
     db.session.commit()
     return user
+
+
+def close_search_index(app) -> None:
+    """Close the Whoosh index a test opened, so no file handle outlives the test."""
+    ix = app.extensions.pop("portal_search", None)
+    if ix is not None:
+        ix.close()

@@ -31,6 +31,7 @@ from .test_public_support import (  # noqa: F401 (fixtures)
     english,
     fast_passwords,
     file_online,
+    make_app,
     staff_for,
 )
 
@@ -207,7 +208,8 @@ def lived_in(demo, fast_passwords):
                          title_en=f"Practice from the case of {PERSON['name']}",
                          summary=f"{PERSON['name']}（{PERSON['phone']}，住{PERSON['address']}，"
                                  f"身份证{PERSON['id_number']}）反映后，窗口改为当场核验。",
-                         summary_en=f"After {PERSON['name']} called from {PERSON['phone']} the window checks on the spot.")
+                         summary_en=f"After {PERSON['name']} called from {PERSON['phone']} the window checks "
+                                    "on the spot.")
     pipeline.confirm(c, people["supervisor"])
     pipeline.record_fix(c, people["supervisor"], "已落实")
     pipeline.publish(c, people["supervisor"])

@@ -19,8 +19,23 @@ def _explain(result) -> str:
 
 
 @pytest.fixture
-def fuzz_app(make_app):
-    app = make_app()
+def apps(make_app):
+    """Apps built for a test, their index searcher closed at the end (open segment files otherwise)."""
+    built = []
+
+    def make(**config):
+        app = make_app(**config)
+        built.append(app)
+        return app
+
+    yield make
+    for app in built:
+        H.close(app)
+
+
+@pytest.fixture
+def fuzz_app(apps):
+    app = apps()
     return app, H.prepare(app, content=True)
 
 
@@ -55,31 +70,31 @@ def test_script_and_formula_injection_escaped_everywhere(fuzz_app):
     assert result.ok, _explain(result)
 
 
-def test_missing_and_replayed_csrf_tokens(make_app):
-    app = make_app(WTF_CSRF_ENABLED=True)
+def test_missing_and_replayed_csrf_tokens(apps):
+    app = apps(WTF_CSRF_ENABLED=True)
     result = H.csrf(app, H.prepare(app))
     assert result.ok, _explain(result)
 
 
-def test_brute_force_of_codes_and_passwords_is_limited(make_app):
-    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://")
+def test_brute_force_of_codes_and_passwords_is_limited(apps):
+    app = apps(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://")
     result = H.brute_force_inprocess(app, H.prepare(app))
     assert result.ok, _explain(result)
 
 
-def test_unreachable_rate_limit_store_does_not_break_the_portal(make_app):
+def test_unreachable_rate_limit_store_does_not_break_the_portal(apps):
     """Redis down must not turn tracking and staff login into 500s (limits may lapse to
-    per-process memory meanwhile). See the fix proposed in docs/reliability.md."""
-    result = H.limiter_storage_down(lambda **c: make_app(**c), H.prepare)
+    per-process memory meanwhile)."""
+    result = H.limiter_storage_down(lambda **c: apps(**c), H.prepare)
     assert result.ok, _explain(result)
 
 
 @pytest.mark.parametrize("query", ["window=99999999999999999999", "department=99999999999999999999",
                                    "page=99999999999999999999", "window=-99999999999999999999"])
-def test_staff_queue_filters_with_huge_numbers(make_app, query):
+def test_staff_queue_filters_with_huge_numbers(apps, query):
     """Numbers beyond a database integer in the queue filters: a clear answer, not a 500
     (SQLite raises OverflowError in the driver; PostgreSQL a DataError)."""
-    app = make_app()
+    app = apps()
     fx = H.prepare(app)
     c = app.test_client()
     H.login(c, fx.supervisor)
@@ -89,8 +104,8 @@ def test_staff_queue_filters_with_huge_numbers(make_app, query):
 
 @pytest.mark.parametrize("path", ["/guides/99999999999999999999999", "/knowledge/99999999999999999999999",
                                   "/staff/admin/users/99999999999999999999999"])
-def test_huge_ids_in_urls_are_not_found(make_app, path):
-    app = make_app()
+def test_huge_ids_in_urls_are_not_found(apps, path):
+    app = apps()
     fx = H.prepare(app)
     c = app.test_client()
     H.login(c, fx.admin)
@@ -98,9 +113,9 @@ def test_huge_ids_in_urls_are_not_found(make_app, path):
 
 
 @pytest.mark.parametrize("field", ["number", "code"])
-def test_nul_bytes_are_a_bad_request_not_an_outage(make_app, field):
+def test_nul_bytes_are_a_bad_request_not_an_outage(apps, field):
     """PostgreSQL refuses NUL in text: that must read as a bad request (400), not 503."""
-    app = make_app()
+    app = apps()
     fx = H.prepare(app)
     c = app.test_client()
     data = {"number": fx.case_number, "code": "ABCDEFGHJK"}
@@ -112,15 +127,15 @@ def test_nul_bytes_are_a_bad_request_not_an_outage(make_app, field):
 
 
 @pytest.mark.slow
-def test_search_does_not_wait_for_a_busy_index_lock(make_app):
+def test_search_does_not_wait_for_a_busy_index_lock(apps):
     """While another process holds the index write lock (a rebuild holds it for its whole run),
     a search that triggers the lazy catch-up must still answer at once; today it waits for
-    the writer's 30 s timeout. See the fix proposed in docs/reliability.md."""
+    the writer's 30 s timeout."""
     from portal.extensions import db
     from portal.knowledge.indexing import search_index
     from portal.models import KnowledgeEntry
 
-    app = make_app(PORTAL_CATCH_UP_SECONDS=0)
+    app = apps(PORTAL_CATCH_UP_SECONDS=0)
     H.prepare(app, content=True)
     c = app.test_client()
     assert c.get("/search?q=居住证").status_code == 200  # index exists and is caught up

@@ -83,7 +83,7 @@ def test_index_unwritable_entry_saved_and_caught_up(server, site):
 def test_failed_index_write_releases_the_write_lock(site):
     """Whoosh's SegmentWriter takes the lock before it creates its files; when that fails the
     half-built writer keeps the lock until the cyclic GC reclaims it, and every other process's
-    catch-up waits 30 s and gives up meanwhile. See the fix proposed in docs/reliability.md."""
+    catch-up waits 30 s and gives up meanwhile."""
     result = faults.failed_write_releases_lock(site)
     assert result.ok, _explain(result)
 

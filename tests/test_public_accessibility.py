@@ -11,21 +11,46 @@ from .test_public_support import (  # noqa: F401 (fixtures)
     Page,
     case_by_number,
     client,
-    demo,
     drive_to_replied,
     english,
-    fast_passwords,
     file_online,
+    make_app,
     staff_for,
 )
 
 STATIC = Path(__file__).resolve().parent.parent / "portal" / "static"
 
 
+_RENDERED: dict[str, str] = {}
+
+
 @pytest.fixture
-def pages(demo):
-    """The public pages a person meets, including forms with errors and a case to rate."""
-    app = demo
+def pages(make_app, monkeypatch):
+    """The public pages a person meets, including forms with errors and a case to rate.
+    Rendered once for the module: the checks below only read the HTML."""
+    if not _RENDERED:
+        from werkzeug.security import generate_password_hash
+
+        import portal.models.staff as staff_module
+        from portal.demo import load_demo_data
+        from portal.knowledge.indexing import rebuild_index
+
+        monkeypatch.setattr(staff_module, "generate_password_hash",
+                            lambda p, method=None: generate_password_hash(p, method="pbkdf2:sha256:1"))
+        app = make_app()
+        with app.app_context():
+            load_demo_data()
+            rebuild_index()
+            try:
+                _RENDERED.update(_render(app))
+            finally:
+                index = app.extensions.get("portal_search")
+                if index is not None:
+                    index.close()
+    return _RENDERED
+
+
+def _render(app) -> dict[str, str]:
     c = english(app.test_client())
     number, _code = file_online(c, app, "xuanwu")
     drive_to_replied(case_by_number(number), staff_for("xuanwu"), "已为您办结。")
@@ -41,6 +66,10 @@ def pages(demo):
     out["POST rate"] = c.post(f"/track/{number}/rate", data={"level": ""}).get_data(as_text=True)
     out["screened"] = c.post("/file/beijing", data={"matter": "劳动争议", "description": "我要去法院起诉用人单位。"}
                              ).get_data(as_text=True)
+    zh = english(app.test_client())
+    zh.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN"
+    for url in ("/", "/search?q=身份证", "/guides/1", "/file/beijing"):
+        out[f"zh {url}"] = zh.get(url).get_data(as_text=True)
     return out
 
 
@@ -155,8 +184,8 @@ def test_large_text_mode_is_remembered_and_switches_back(app, client):
     assert "large.css" not in html and "Large text" in html
 
 
-@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)",
-                                    "", "evil"])
+@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/\\evil.example",
+                                    "javascript:alert(1)", "", "evil"])
 def test_large_text_switch_never_redirects_off_site(client, target):
     r = client.get("/large-text", query_string={"next": target})
     assert r.status_code == 303 and r.headers["Location"] in ("/", "http://localhost/")
@@ -171,5 +200,5 @@ def test_large_text_link_returns_to_the_same_page_with_its_query(client):
 
 def test_tables_scroll_inside_their_box_on_a_narrow_screen(pages):
     html = pages["/guides/1"]
-    assert '<div class="table-wrap"><table>' in html
+    assert '<div class="table-wrap"><table class="stack">' in html
     assert ".table-wrap { overflow-x: auto" in _css("portal.css")

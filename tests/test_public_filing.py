@@ -13,7 +13,16 @@ from portal.extensions import db
 from portal.models import Attachment, Case, ScreeningRecord
 from portal.registry import enabled_jurisdictions
 
-from .test_public_support import PERSON, Page, client, english, errors_in, file_online, intake_data  # noqa: F401
+from .test_public_support import (  # noqa: F401 (fixtures)
+    PERSON,
+    Page,
+    client,
+    english,
+    errors_in,
+    file_online,
+    intake_data,
+    make_app,
+)
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.7\n" + b"0" * 64

@@ -70,8 +70,23 @@ def cookie_problems(r, secure: bool) -> list[str]:
 
 
 @pytest.fixture
-def site(make_app):
-    app = make_app()
+def apps(make_app):
+    """Apps built for a test, their index searcher closed at the end (open segment files otherwise)."""
+    built = []
+
+    def make(**config):
+        app = make_app(**config)
+        built.append(app)
+        return app
+
+    yield make
+    for app in built:
+        H.close(app)
+
+
+@pytest.fixture
+def site(apps):
+    app = apps()
     fx = H.prepare(app, content=True)
     return app, fx
 
@@ -122,8 +137,8 @@ def test_staff_and_tracking_pages_are_not_cached(site):
     assert not cached, cached
 
 
-def test_error_pages_exports_json_static_and_redirects_carry_them(make_app):
-    app = make_app()
+def test_error_pages_exports_json_static_and_redirects_carry_them(apps):
+    app = apps()
     fx = H.prepare(app, content=True)
     c = app.test_client()
     admin = app.test_client()
@@ -151,8 +166,8 @@ def test_error_pages_exports_json_static_and_redirects_carry_them(make_app):
             r.close()  # the static file is streamed from an open file
 
 
-def test_csrf_rate_limit_and_outage_pages_carry_them(make_app, tmp_path):
-    app = make_app(WTF_CSRF_ENABLED=True, RATELIMIT_ENABLED=True)
+def test_csrf_rate_limit_and_outage_pages_carry_them(apps, tmp_path):
+    app = apps(WTF_CSRF_ENABLED=True, RATELIMIT_ENABLED=True)
     fx = H.prepare(app)
     c = app.test_client()
     csrf = c.post("/track", data={"number": "X", "code": "Y"})
@@ -173,8 +188,8 @@ def test_csrf_rate_limit_and_outage_pages_carry_them(make_app, tmp_path):
 
 
 @pytest.mark.parametrize("base_url,secure", [("http://localhost", False), ("https://localhost", True)])
-def test_cookies_are_httponly_samesite_and_secure_over_tls(make_app, base_url, secure):
-    app = make_app()
+def test_cookies_are_httponly_samesite_and_secure_over_tls(apps, base_url, secure):
+    app = apps()
     fx = H.prepare(app)
     c = app.test_client()
     responses = [
@@ -192,9 +207,9 @@ def test_cookies_are_httponly_samesite_and_secure_over_tls(make_app, base_url, s
         assert all("max-age" in (r.headers.get("Strict-Transport-Security") or "") for r in responses)
 
 
-def test_secure_flag_follows_each_request_not_the_last_one(make_app):
+def test_secure_flag_follows_each_request_not_the_last_one(apps):
     """An http request in between must not strip Secure from the next https response's cookie."""
-    app = make_app()
+    app = apps()
     fx = H.prepare(app)
     tls, plain = app.test_client(), app.test_client()
     plain.get(f"/file/{fx.jcode}", base_url="http://localhost")

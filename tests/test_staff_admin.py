@@ -26,7 +26,13 @@ from portal.models import (
 
 from .conftest import shanghai
 from .factories import PASSWORD, file, jurisdiction, login
-from .staff_support import quick_staff
+from .staff_support import close_search_index, quick_staff
+
+
+@pytest.fixture(autouse=True)
+def _close_index(core_app):
+    yield
+    close_search_index(core_app)
 
 
 @pytest.fixture

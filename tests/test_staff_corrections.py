@@ -10,7 +10,14 @@ from portal.extensions import db
 from portal.models import AuditLog, GuideCorrection, GuideMaterial, GuideVersion, KnowledgeEntry, ServiceGuide
 
 from .factories import file, jurisdiction, login
-from .staff_support import quick_staff
+from .staff_support import close_search_index, quick_staff
+
+
+@pytest.fixture(autouse=True)
+def _close_index(app):
+    yield
+    close_search_index(app)
+
 
 CODE = "beijing-dongcheng"
 

@@ -12,7 +12,14 @@ from portal.extensions import db
 from portal.models import Case, GuideCorrection, GuideMaterial, GuideVersion, KnowledgeEntry, ServiceGuide
 
 from .factories import department, jurisdiction, login
-from .staff_support import intake_data, quick_staff, walk_to_archive
+from .staff_support import close_search_index, intake_data, quick_staff, walk_to_archive
+
+
+@pytest.fixture(autouse=True)
+def _close_index(app):
+    yield
+    close_search_index(app)
+
 
 OUTSIDER = {"xuanwu": "kunming"}
 

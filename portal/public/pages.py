@@ -82,6 +82,7 @@ class ResultView:
     kind: str
     title: Markup
     meta_matter: Markup
+    show_matter: bool
     jurisdiction: str
     department: str
     snippet: Markup | None
@@ -114,6 +115,7 @@ def _result_view(h, jnames: dict, dnames: dict) -> ResultView:
     matter = Markup(_zh(hl["matter"])) if hl.get("matter") else Markup.escape(choose(h.matter or "", ""))
     return ResultView(
         url=h.url or "#", kind=h.kind or "", title=Markup(title), meta_matter=matter,
+        show_matter=bool(h.matter) and h.matter != h.title,  # a guide's title is its matter
         jurisdiction=jnames.get(h.jurisdiction, ""),
         department=dnames.get((h.jurisdiction, h.department), choose(h.department_name or "", "")),
         snippet=snippet, published=h.published,

@@ -23,7 +23,10 @@ the public matcher interface (slower, same result).
 from __future__ import annotations
 
 import heapq
+from array import array
+from collections import OrderedDict
 from collections.abc import Iterable
+from operator import itemgetter
 
 from whoosh import query as Q
 from whoosh.matching.wrappers import FilterMatcher
@@ -33,6 +36,11 @@ from whoosh.util.numeric import byte_to_length
 K1 = 1.2
 B = 0.75
 _LENGTHS = [byte_to_length(code) for code in range(256)]
+#: Decoded and scored posting lists kept per searcher, in postings (12 bytes each,
+#: ~5 MB at this size): the words people search for repeat, and decoding a long
+#: posting list costs more than everything else a query does.
+CACHE_POSTINGS = 400_000
+_SCORE = itemgetter(1)
 
 
 class Evaluator:
@@ -49,6 +57,12 @@ class Evaluator:
         self._codes: dict[tuple[int, str], bytes | None] = {}
         self._norms: dict[str, list[float]] = {}
         self._filters: dict[str, frozenset[int]] = {}
+        # (field, text) -> (global ids, scores at boost 1) of a term, and a compound
+        # query -> (ids, scores) of its result; least recently used first
+        self._postings: OrderedDict[object, tuple[array, array]] = OrderedDict()
+        self._cached = 0
+        self.cache_max = CACHE_POSTINGS
+        self.stats = {"hits": 0, "misses": 0}
 
     # -- public ---------------------------------------------------------------------
 
@@ -70,37 +84,83 @@ class Evaluator:
     @staticmethod
     def top(scores: dict[int, float], limit: int) -> list[tuple[int, float]]:
         """The ``limit`` best (docnum, score): higher score first, then lower docnum
-        (Whoosh's order)."""
-        return heapq.nsmallest(limit, scores.items(), key=lambda kv: (-kv[1], kv[0]))
+        (Whoosh's order, ties included)."""
+        if limit <= 0 or not scores:
+            return []
+        best = heapq.nlargest(limit, scores.items(), key=_SCORE)
+        floor = best[-1][1]
+        tied = [kv for kv in scores.items() if kv[1] >= floor] if len(scores) > limit else best
+        tied.sort(key=lambda kv: (-kv[1], kv[0]))
+        return tied[:limit]
 
     # -- nodes ----------------------------------------------------------------------
 
     def _eval(self, q: Q.Query) -> dict[int, float]:
+        if type(q) in (Q.Or, Q.And):
+            # A word's group (its fields, synonyms and parts) recurs across queries:
+            # keep its result as two arrays and rebuild the dict in C.
+            hit = self._postings.get(q)
+            if hit is not None:
+                self._postings.move_to_end(q)
+                self.stats["hits"] += 1
+                return dict(zip(*hit))
+            out = self._eval_node(q)
+            if len(out) >= 1000:
+                self._remember(q, (array("i", out.keys()), array("d", out.values())))
+            return out
+        return self._eval_node(q)
+
+    def _remember(self, key, result: tuple[array, array]) -> None:
+        n = len(result[0])
+        if n > self.cache_max:
+            return
+        self._postings[key] = result
+        self._cached += n
+        while self._cached > self.cache_max:
+            _key, (old, _s) = self._postings.popitem(last=False)
+            self._cached -= len(old)
+
+    def _eval_node(self, q: Q.Query) -> dict[int, float]:
         if isinstance(q, Q.Term):
             return self._term(q.fieldname, q.text, q.boost)
         if isinstance(q, Q.Or) and not q.minmatch and q.scale is None:
-            return self._or([self._eval(c) for c in q.subqueries], q.boost)
+            return self._or(q.subqueries, q.boost)
         if isinstance(q, Q.And):
             return self._and(q.subqueries, q.boost)
         if isinstance(q, Q.Prefix):
             terms = [Q.Term(q.fieldname, t) for t in self._expand(q.fieldname, q.text)]
-            return self._or([self._eval(t) for t in terms], q.boost)
+            return self._or(terms, q.boost)
         if q is Q.NullQuery:
             return {}
         return self._whoosh(q)
 
-    def _or(self, parts: list[dict[int, float]], boost: float) -> dict[int, float]:
-        parts = [p for p in parts if p]
+    def _or(self, children: Iterable[Q.Query], boost: float) -> dict[int, float]:
+        """Documents matching any child, with the sum of the children's scores."""
+        parts = []  # (size, ids, scores) of terms; (size, dict, None) of other children
+        for c in children:
+            if type(c) is Q.Term:
+                ids, scores = self._term_arrays(c.fieldname, c.text)
+                if ids:
+                    if c.boost != 1.0:
+                        b = c.boost
+                        scores = [x * b for x in scores]
+                    parts.append((len(ids), ids, scores))
+            else:
+                d = self._eval(c)
+                if d:
+                    parts.append((len(d), d, None))
         if not parts:
             return {}
-        parts.sort(key=len, reverse=True)
-        out = dict(parts[0])
+        parts.sort(key=itemgetter(0), reverse=True)
+        _n, first, first_scores = parts[0]
+        out = dict(zip(first, first_scores)) if first_scores is not None else dict(first)
         get = out.get
-        for part in parts[1:]:
-            for d, s in part.items():
-                out[d] = get(d, 0.0) + s
+        for _n, ids, scores in parts[1:]:
+            pairs = zip(ids, scores) if scores is not None else ids.items()
+            for d, x in pairs:
+                out[d] = get(d, 0.0) + x
         if boost != 1.0:
-            out = {d: s * boost for d, s in out.items()}
+            out = {d: x * boost for d, x in out.items()}
         return out
 
     def _and(self, children: Iterable[Q.Query], boost: float) -> dict[int, float]:
@@ -119,25 +179,45 @@ class Evaluator:
         return {d: boost * sum(p[d] for p in parts) for d in keys}
 
     def _term(self, field: str, text, boost: float) -> dict[int, float]:
+        ids, scores = self._term_arrays(field, text)
+        if boost != 1.0:
+            return dict(zip(ids, [x * boost for x in scores]))
+        return dict(zip(ids, scores))
+
+    def _term_arrays(self, field: str, text) -> tuple[array, array]:
+        """(global ids, BM25F scores at boost 1) of one term, cached."""
+        key = (field, text)
+        hit = self._postings.get(key)
+        if hit is not None:
+            self._postings.move_to_end(key)
+            self.stats["hits"] += 1
+            return hit
+        self.stats["misses"] += 1
+        ids, scores = self._read_term(field, text)
+        result = (array("i", ids), array("d", scores))
+        self._remember(key, result)
+        return result
+
+    def _read_term(self, field: str, text) -> tuple[list[int], list[float]]:
         s = self.searcher
         schema = s.schema
         if field not in schema:
-            return {}
+            return [], []
         fieldobj = schema[field]
         try:
             btext = fieldobj.to_bytes(text)
         except ValueError:
-            return {}
+            return [], []
         leaves = [(ri, reader, offset) for ri, (reader, offset) in enumerate(self.leaves)
                   if (field, btext) in reader]
         if not leaves:
-            return {}
+            return [], []
         scorable = fieldobj.scorable
         if scorable:
-            idf = s.idf(field, text) * boost
-            k = idf * (K1 + 1)
+            k = s.idf(field, text) * (K1 + 1)
             norms = self._norm_table(field)
-        out: dict[int, float] = {}
+        all_ids: list[int] = []
+        all_scores: list[float] = []
         for ri, reader, offset in leaves:
             ids, weights = _read_postings(reader, field, btext)
             if reader.has_deletions():
@@ -153,11 +233,12 @@ class Evaluator:
                 else:
                     scores = [k * w / (w + norms[codes[d]]) for d, w in zip(ids, weights)]
             else:
-                scores = [w * boost for w in weights]
+                scores = list(weights)
             if offset:
                 ids = [d + offset for d in ids]
-            out.update(zip(ids, scores))
-        return out
+            all_ids.extend(ids)
+            all_scores.extend(scores)
+        return all_ids, all_scores
 
     def _whoosh(self, q: Q.Query) -> dict[int, float]:
         """Any other node: Whoosh's matcher, one document at a time."""
@@ -192,6 +273,25 @@ class Evaluator:
         if key not in self._codes:
             self._codes[key] = _read_length_codes(reader, field)
         return self._codes[key]
+
+
+def _libc_trim():
+    try:
+        import ctypes
+
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc: nothing to trim
+        return None
+
+
+_malloc_trim = _libc_trim()
+
+
+def release_memory() -> None:
+    """Hand the memory a large query used back to the system (glibc keeps freed
+    blocks otherwise, and a worker's resident size would stay at its largest query)."""
+    if _malloc_trim is not None:
+        _malloc_trim(0)
 
 
 def _read_length_codes(reader, field: str) -> bytes | None:

@@ -39,7 +39,7 @@ def _safe_next(target: str | None) -> str:
 @bp.before_app_request
 def expire_staff_session():
     """Log out a session older than PORTAL_SESSION_HOURS (or from before this check existed)."""
-    if not current_user.is_authenticated:
+    if request.endpoint == "static" or not current_user.is_authenticated:
         return None
     since = session.get(SINCE_KEY)
     limit = int(current_app.config["PORTAL_SESSION_HOURS"]) * 3600

@@ -26,12 +26,14 @@ from ..models import Attachment, Case, CaseEvent, CaseMeeting, GuideCorrection, 
 from ..web import render_for
 from . import bp
 from .access import CASE_ROLES, roles_required, visible_case_or_404
+from .corrections import STATE_LABELS as CORRECTION_STATES
 from .replies import replies_for
 
 COMPLEXITIES = ("simple", "general", "complex", "especially_complex")
 COMPLEXITY_LABELS = {"simple": _l("Simple"), "general": _l("General"), "complex": _l("Complex"),
                      "especially_complex": _l("Especially complex")}
 FILE_LABEL = _l("Filed")
+STAGE_LABELS = {"reply": _l("Reply"), "rectify": _l("Verify and rectify")}
 
 PARAM_FIELDS = ("lead_department_id", "category", "complexity", "days", "level", "method",
                 "satisfaction", "attendees", "decision", "minutes", "outcome", "held_on")
@@ -95,7 +97,10 @@ def render_case(case: Case, *, error: str | None = None, draft: dict | None = No
         next_tier=_next_tier(case, tiers), departments=case.jurisdiction.departments, now=now,
         overdue=is_overdue(case, now), replies=replies, canned_text=canned_text,
         action_labels=action_labels, state_labels=state_labels, corrections=corrections, entries=entries,
-        meetings=meetings, error=error, draft=draft or {},
+        meetings=meetings, error=error, draft=draft or {}, stage_labels=STAGE_LABELS,
+        channel_label=next((pick(c, "name") for c in hooks.portal_intake_channels() or () if c.code == case.channel),
+                           case.channel),
+        correction_states=CORRECTION_STATES,
     ), status
 
 

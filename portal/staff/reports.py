@@ -10,6 +10,7 @@ from flask_login import current_user
 from ..calendar import SHANGHAI
 from ..i18n import pick, role_label
 from . import bp
+from .accountability import KINDS
 from .access import ADMIN, SUPERVISOR, jurisdiction_or_404, roles_required, visible_jurisdictions
 from .csvsafe import to_csv
 from .report_data import MonthReport, month_report
@@ -38,7 +39,7 @@ def _report() -> MonthReport:
 @roles_required(SUPERVISOR, ADMIN)
 def reports():
     report = _report()
-    return render_template("staff/report.html", r=report, jurisdictions=visible_jurisdictions(),
+    return render_template("staff/report.html", r=report, kinds=KINDS, jurisdictions=visible_jurisdictions(),
                            j=report.jurisdictions[0] if report.jurisdictions else current_user.jurisdiction,
                            month=f"{report.year:04d}-{report.month:02d}", sub=bool(request.args.get("sub")))
 

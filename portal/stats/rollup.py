@@ -95,12 +95,13 @@ def apply_delta(deltas: dict[F.Bucket, Counter], connection=None) -> None:
             _bump(execute, begin_nested, key, counts)
 
 
-def record_event(case: Case, event: object | None = None) -> F.Facts:
+def record_event(case: Case, ev: object | None = None) -> F.Facts:
     """Bring the roll-ups up to date with ``case`` inside the engine's transaction.
 
     Called by the engine just before its commit (after filing and after every action).
-    ``event`` is the CaseEvent just written; the figures depend only on the case's state,
-    so it is not needed for the arithmetic. Returns the case's new contribution.
+    ``ev`` is the CaseEvent just written; the figures depend only on the case's state (so a
+    case changed outside the engine is put right by its next action), so it is not needed
+    for the arithmetic. Returns the case's new contribution.
     """
     db.session.flush()  # the case's version check (and row lock) happen here, first
     new = facts_for_case(case)

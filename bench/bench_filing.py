@@ -1,0 +1,371 @@
+"""Filing throughput: the real public form under gunicorn on PostgreSQL, against a bare
+Flask + SQLAlchemy insert endpoint, in the same run.
+
+    .venv/bin/python -m bench.bench_filing --seconds 30 --write-readme
+
+What it does:
+
+1. Creates a database of its own on the PostgreSQL server (default
+   postgresql://postgres@127.0.0.1:5432/), builds it with `flask --app portal db
+   upgrade` and `flask --app portal portal init-db` in the core-only configuration
+   (PORTAL_JURISDICTIONS empty: jurisdiction ``demo``), and drops it at the end.
+2. Serves the portal (bench/wsgi_portal.py: ``create_app`` with rate limiting off,
+   since every filing comes from 127.0.0.1) with gunicorn, and runs C client threads
+   for S seconds, each with its own cookie session: GET /file/demo, parse the form
+   (CSRF token, one-time submission id, every field from the HTML), fill it in, POST;
+   a filing counts when the answer is the 303 to its receipt.
+3. The same clients against bench/bare_app.py (one INSERT of a comparable row per
+   POST) under the same gunicorn settings and the same database server.
+4. Checks that every receipt's case is in the database exactly once, and times the
+   parts of one filing in-process (the access-code hash, the whole request) to show
+   where the time goes.
+
+Target (issue 6): the portal at least half of the bare figure.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import http.client
+import json
+import os
+import random
+import re
+import subprocess
+import threading
+import time
+import urllib.parse
+from html.parser import HTMLParser
+from pathlib import Path
+
+from .common import Gunicorn, ROOT, VENV_BIN, command_line, log, machine, pct, stamp, write_section
+
+TAG = "filing"
+SECRET = "bench-filing-" + "s" * 40
+
+
+# -- a small browser ----------------------------------------------------------------------
+class FormParser(HTMLParser):
+    """The fields of the first POST form: inputs, selects (first non-empty option), textareas."""
+
+    def __init__(self):
+        super().__init__()
+        self.in_form = False
+        self.done = False
+        self.fields: dict[str, str] = {}
+        self.kinds: dict[str, str] = {}
+        self._select = None
+        self._textarea = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form" and not self.done and (a.get("method") or "").lower() == "post":
+            self.in_form = True
+        if not self.in_form:
+            return
+        name = a.get("name")
+        if tag == "input" and name:
+            kind = (a.get("type") or "text").lower()
+            if kind in ("checkbox", "radio"):
+                if name not in self.fields and kind == "radio":
+                    self.fields[name] = a.get("value", "")
+            elif kind not in ("file", "submit", "button"):
+                self.fields[name] = a.get("value", "")
+            self.kinds[name] = kind
+        elif tag == "select" and name:
+            self._select = name
+            self.kinds[name] = "select"
+        elif tag == "option" and self._select:
+            value = a.get("value", "")
+            if value and not self.fields.get(self._select):
+                self.fields[self._select] = value
+            self.fields.setdefault(self._select, value)
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.fields[name] = ""
+            self.kinds[name] = "textarea"
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+        elif tag == "form" and self.in_form:
+            self.in_form = False
+            self.done = True
+
+
+VALUES = {
+    "matter": ["户口迁移", "居住证办理", "社会保险费补缴", "房屋租赁备案", "职工退休审批", "养犬登记"],
+    "description": ["按照网上公示的办事指南准备了材料，窗口却要求补充居民身份证原件，跑了两次没办成。",
+                    "在外地无法到现场，窗口要求本人到场办理，希望能够视频核验。"],
+    "name": ["王晓明", "李丽华", "张建国"],
+    "phone": ["13900001234", "13900005678"],
+}
+
+
+def fill(fields: dict[str, str], kinds: dict[str, str], rng: random.Random) -> dict[str, str]:
+    out = dict(fields)
+    for name, kind in kinds.items():
+        if name in VALUES:
+            out[name] = rng.choice(VALUES[name])
+        elif kind in ("text", "textarea", "tel", "email") and not out.get(name):
+            if name in ("id_number", "address", "email"):
+                out[name] = ""  # optional contact details stay empty
+            else:
+                out[name] = "测试内容"
+    return out
+
+
+class Client:
+    """One person: keeps cookies, follows nothing automatically."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, body: dict | None = None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        headers = {}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        data = None
+        if body is not None:
+            data = urllib.parse.urlencode(body)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        conn.request(method, path, body=data, headers=headers)
+        resp = conn.getresponse()
+        text = resp.read().decode("utf-8", "replace")
+        for header, value in resp.getheaders():
+            if header.lower() == "set-cookie":
+                k, _, v = value.split(";", 1)[0].partition("=")
+                self.cookies[k.strip()] = v.strip()
+        conn.close()
+        return resp.status, resp.getheader("Location") or "", text
+
+
+def file_once(client: Client, path: str, rng: random.Random) -> str | None:
+    """GET the form, fill it, POST it; the receipt path on success, else None."""
+    status, _loc, html = client.request("GET", path)
+    if status != 200:
+        return None
+    parser = FormParser()
+    parser.feed(html)
+    status, location, _ = client.request("POST", path, fill(parser.fields, parser.kinds, rng))
+    return location if status == 303 else None
+
+
+def drive(port: int, path: str, seconds: float, threads: int) -> dict:
+    stop = time.monotonic() + seconds
+    results: list[list] = [[] for _ in range(threads)]
+    failures = [0] * threads
+
+    def worker(i: int) -> None:
+        rng = random.Random(i)
+        client = Client(port)
+        while time.monotonic() < stop:
+            t0 = time.perf_counter()
+            try:
+                receipt = file_once(client, path, rng)
+            except OSError:
+                receipt = None
+            if receipt:
+                results[i].append((time.perf_counter() - t0, receipt))
+            else:
+                failures[i] += 1
+
+    t0 = time.perf_counter()
+    ts = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    elapsed = time.perf_counter() - t0
+    done = [r for rs in results for r in rs]
+    lat = [d * 1000 for d, _ in done]
+    return {"filings": len(done), "failures": sum(failures), "seconds": round(elapsed, 1),
+            "per_second": round(len(done) / elapsed, 1),
+            "median_ms": round(pct(lat, 50), 1) if lat else None, "p95_ms": round(pct(lat, 95), 1) if lat else None,
+            "receipts": [r for _, r in done]}
+
+
+# -- databases ----------------------------------------------------------------------------
+def create_database(server: str) -> tuple[str, callable]:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from portal.config import normalise_db_url
+
+    name = f"bancheng_bench_filing_{os.getpid()}"
+    admin = create_engine(normalise_db_url(server), isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    url = make_url(normalise_db_url(server)).set(database=name).render_as_string(hide_password=False)
+
+    def drop():
+        eng = create_engine(normalise_db_url(server), isolation_level="AUTOCOMMIT")
+        with eng.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        eng.dispose()
+
+    return url, drop
+
+
+def portal_env(url: str, workdir: Path) -> dict:
+    return {"PORTAL_DATABASE_URL": url, "PORTAL_JURISDICTIONS": "", "PORTAL_SECRET_KEY": SECRET,
+            "PORTAL_INSTANCE_PATH": str(workdir), "PORTAL_INDEX_DIR": str(workdir / "index"),
+            "PORTAL_MAIL_FILE": str(workdir / "outbox.log")}
+
+
+def build_database(env: dict) -> None:
+    full = {**os.environ, **env}
+    for args in (["db", "upgrade"], ["portal", "init-db"]):
+        subprocess.run([str(VENV_BIN / "flask"), "--app", "portal", *args], cwd=ROOT, env=full, check=True,
+                       capture_output=True)
+
+
+def check_receipts(url: str, receipts: list[str]) -> dict:
+    from sqlalchemy import create_engine, text
+
+    numbers = [r.rsplit("/", 1)[-1] for r in receipts]
+    eng = create_engine(url)
+    with eng.connect() as c:
+        rows = c.execute(text('SELECT number, count(*) FROM "case" GROUP BY number')).all()
+    eng.dispose()
+    counts = dict(rows)
+    return {"receipts": len(numbers), "distinct_receipts": len(set(numbers)),
+            "all_in_database_once": all(counts.get(n) == 1 for n in numbers),
+            "cases_in_database": sum(counts.values())}
+
+
+def breakdown(url: str, workdir: Path) -> dict:
+    """Where one filing's time goes, in-process (the Flask test client, same database)."""
+    from portal import create_app
+    from portal.engine.numbering import PBKDF2_ITERATIONS, hash_access_code
+
+    n = 40
+    t0 = time.perf_counter()
+    for _ in range(n):
+        hash_access_code("ABCDEFGHJK")
+    hash_ms = (time.perf_counter() - t0) / n * 1000
+    os.environ.update(portal_env(url, workdir))
+    app = create_app({"RATELIMIT_ENABLED": False})
+    rng = random.Random(7)
+    with app.test_client() as tc:
+        def one():
+            html = tc.get("/file/demo").get_data(as_text=True)
+            parser = FormParser()
+            parser.feed(html)
+            resp = tc.post("/file/demo", data=fill(parser.fields, parser.kinds, rng))
+            assert resp.status_code == 303, resp.status_code
+
+        one()
+        t0 = time.perf_counter()
+        for _ in range(n):
+            one()
+        request_ms = (time.perf_counter() - t0) / n * 1000
+        t0 = time.perf_counter()
+        for _ in range(n):
+            tc.get("/file/demo")
+        get_ms = (time.perf_counter() - t0) / n * 1000
+    return {"pbkdf2_iterations": PBKDF2_ITERATIONS, "hash_ms": round(hash_ms, 1),
+            "get_post_ms": round(request_ms, 1), "get_ms": round(get_ms, 1),
+            "post_ms": round(request_ms - get_ms, 1),
+            "sha256_1_ms": round(_time(lambda: hashlib.sha256(b"x").digest(), 1000), 4)}
+
+
+def _time(fn, n: int) -> float:
+    t0 = time.perf_counter()
+    for _ in range(n):
+        fn()
+    return (time.perf_counter() - t0) / n * 1000
+
+
+# -- report -------------------------------------------------------------------------------
+def report(args, r: dict) -> str:
+    p, b, bd = r["portal"], r["bare"], r["breakdown"]
+    ratio = p["per_second"] / b["per_second"] if b["per_second"] else 0
+    ok = "met" if ratio >= 0.5 else "**not met**"
+    return "\n".join([
+        f"### Filing through the real form ({stamp()})",
+        "",
+        f"Machine: {machine()}; PostgreSQL {r['pg_version']} on loopback.",
+        "",
+        f"Command: `{command_line()}`",
+        "",
+        f"gunicorn {args.workers} sync workers, {args.threads} client threads for {args.seconds} s each "
+        "(a filing = GET the form + POST it; counted on the 303 to its receipt).",
+        "",
+        "| endpoint | filings/s | median | p95 | failed |",
+        "| --- | ---: | ---: | ---: | ---: |",
+        f"| portal `/file/demo` (CSRF, submission id, numbering, access-code hash, deadline, event, roll-ups) | "
+        f"{p['per_second']} | {p['median_ms']} ms | {p['p95_ms']} ms | {p['failures']} |",
+        f"| bare Flask + SQLAlchemy insert (bench/bare_app.py) | {b['per_second']} | {b['median_ms']} ms | "
+        f"{b['p95_ms']} ms | {b['failures']} |",
+        "",
+        f"Ratio portal/bare: **{ratio:.2f}** (target ≥ 0.5: {ok}). Every receipt's case in the database "
+        f"exactly once: {r['check']['all_in_database_once']} ({r['check']['receipts']} receipts, "
+        f"{r['check']['cases_in_database']} cases).",
+        "",
+        f"One filing in-process (Flask test client, same database): GET + POST {bd['get_post_ms']} ms "
+        f"(GET {bd['get_ms']} ms, POST {bd['post_ms']} ms), of which the access-code hash "
+        f"(PBKDF2-SHA256, {bd['pbkdf2_iterations']:,} iterations) {bd['hash_ms']} ms.",
+    ])
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench.bench_filing", description=__doc__.split("\n\n")[0])
+    p.add_argument("--server", default="postgresql://postgres@127.0.0.1:5432/", help="PostgreSQL server")
+    p.add_argument("--seconds", type=float, default=30)
+    p.add_argument("--threads", type=int, default=8)
+    p.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1))
+    p.add_argument("--workdir", default="/tmp/bancheng-bench-filing")
+    p.add_argument("--write-readme", action="store_true")
+    p.add_argument("--json", default=None)
+    args = p.parse_args(argv)
+
+    workdir = Path(args.workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    url, drop = create_database(args.server)
+    results: dict = {}
+    try:
+        env = portal_env(url, workdir)
+        build_database(env)
+        from sqlalchemy import create_engine, text
+
+        eng = create_engine(url)
+        with eng.connect() as c:
+            results["pg_version"] = c.execute(text("SHOW server_version")).scalar()
+        eng.dispose()
+        log(TAG, f"database ready: {url}")
+        with Gunicorn("bench.wsgi_portal:app", env, workers=args.workers, tag=TAG,
+                      log_path=workdir / "gunicorn-portal.log") as server:
+            file_once(Client(server.port), "/file/demo", random.Random(0))  # warm every import
+            portal = drive(server.port, "/file/demo", args.seconds, args.threads)
+        log(TAG, f"portal: {portal['per_second']} filings/s ({portal['filings']} in {portal['seconds']} s, "
+                 f"{portal['failures']} failed)")
+        results["check"] = check_receipts(url, portal.pop("receipts"))
+        with Gunicorn("bench.bare_app:app", {"BENCH_BARE_DATABASE_URL": url}, workers=args.workers, tag=TAG,
+                      log_path=workdir / "gunicorn-bare.log") as server:
+            file_once(Client(server.port), "/file", random.Random(0))
+            bare = drive(server.port, "/file", args.seconds, args.threads)
+        bare.pop("receipts")
+        log(TAG, f"bare: {bare['per_second']} filings/s ({bare['filings']} in {bare['seconds']} s)")
+        results["portal"], results["bare"] = portal, bare
+        results["breakdown"] = breakdown(url, workdir)
+        log(TAG, f"breakdown: {results['breakdown']}")
+    finally:
+        drop()
+    text_ = report(args, results)
+    print(text_)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2), encoding="utf-8")
+    if args.write_readme:
+        write_section("filing", text_)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
