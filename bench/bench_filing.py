@@ -30,7 +30,6 @@ import http.client
 import json
 import os
 import random
-import re
 import subprocess
 import threading
 import time

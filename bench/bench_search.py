@@ -209,7 +209,7 @@ def fts5(url: str, workdir: Path, queries: list[str]) -> dict:
     build_s = time.perf_counter() - t0
     size_mb = path.stat().st_size / 2**20
 
-    def search(q: str) -> None:
+    def search(q: str, count: bool = True) -> None:
         words = [w for w in q.lower().split() if w]
         long_ = [w for w in words if len(w) >= 3]
         short = [w for w in words if len(w) < 3]
@@ -218,18 +218,23 @@ def fts5(url: str, workdir: Path, queries: list[str]) -> dict:
             extra = "".join(" AND instr(plain.text, ?)" for _ in short)
             base = f"FROM fts JOIN plain ON plain.id = fts.rowid WHERE fts MATCH ?{extra}"
             con.execute(f"SELECT fts.rowid, bm25(fts) {base} ORDER BY bm25(fts) LIMIT 10", [match, *short]).fetchall()
-            con.execute(f"SELECT count(*) {base}", [match, *short]).fetchone()
+            if count:
+                con.execute(f"SELECT count(*) {base}", [match, *short]).fetchone()
         else:
             where = " AND ".join("instr(text, ?)" for _ in short) or "1"
             con.execute(f"SELECT id FROM plain WHERE {where} LIMIT 10", short).fetchall()
-            con.execute(f"SELECT count(*) FROM plain WHERE {where}", short).fetchone()
+            if count:
+                con.execute(f"SELECT count(*) FROM plain WHERE {where}", short).fetchone()
 
     for q in queries[:20]:
         search(q)
     times = _timed(search, queries)
+    top_only = _timed(lambda q: search(q, count=False), queries)
     con.close()
-    out = {"fts5": _summary(times), "fts5_build_s": round(build_s, 1), "fts5_mb": round(size_mb, 1)}
-    log(TAG, f"FTS5 trigram: {out['fts5']}; built in {out['fts5_build_s']} s, {out['fts5_mb']} MB")
+    out = {"fts5": _summary(times), "fts5_top10_only": _summary(top_only), "fts5_build_s": round(build_s, 1),
+           "fts5_mb": round(size_mb, 1)}
+    log(TAG, f"FTS5 trigram: {out['fts5']}; top 10 without the count {out['fts5_top10_only']}; "
+             f"built in {out['fts5_build_s']} s, {out['fts5_mb']} MB")
     return out
 
 
@@ -260,16 +265,19 @@ def report(args, r: dict) -> str:
         lines.append(f"| Whoosh stock collector, same index (first {s['n']} queries) | {s['median_ms']} ms | "
                      f"{s['p95_ms']} ms | {s['max_ms']} ms |")
     lines += [
-        f"| SQLite FTS5 trigram, same corpus | {r['fts5']['median_ms']} ms | {fts_p95} ms | "
-        f"{r['fts5']['max_ms']} ms |",
+        f"| SQLite FTS5 trigram, same corpus: top 10 by bm25 + count (the same job) | {r['fts5']['median_ms']} ms | "
+        f"{fts_p95} ms | {r['fts5']['max_ms']} ms |",
+        f"| SQLite FTS5 trigram: top 10 only, no count | {r['fts5_top10_only']['median_ms']} ms | "
+        f"{r['fts5_top10_only']['p95_ms']} ms | {r['fts5_top10_only']['max_ms']} ms |",
         "",
         "| target | figure | |",
         "| --- | --- | --- |",
-        f"| endpoint p95 ≤ FTS5 p95 (same run) | {http_p95} ms vs {fts_p95} ms | {ok(http_p95 <= fts_p95)} |",
+        f"| endpoint p95 ≤ FTS5 p95 (same run) | {http_p95} ms vs {fts_p95} ms (top 10 only: "
+        f"{r['fts5_top10_only']['p95_ms']} ms) | {ok(http_p95 <= fts_p95)} |",
         f"| full rebuild of {args.entries:,} entries ≤ 60 s (at 100,000) | `portal reindex` {r['reindex_s']} s "
         f"({r['reindex_cpu_s']} s CPU); engine alone {r['engine_rebuild_s']} s "
         f"({r['engine_rebuild_cpu_s']} s CPU) + loading rows {r['load_docs_s']} s | "
-        f"{ok(r['reindex_s'] <= 60)} |",
+        f"{ok(r['reindex_s'] <= 60) if args.entries >= 100_000 else 'the target is set at 100,000'} |",
         f"| one web worker ≤ 150 MB RSS after the queries | {r['worker_rss_mb']} MB RSS "
         f"(USS {r['worker_uss_mb']} MB) | {ok(r['worker_rss_mb'] <= 150)} |",
         "",

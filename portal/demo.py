@@ -149,7 +149,8 @@ def _guide(j: Jurisdiction, key: str) -> ServiceGuide:
         g = ServiceGuide(jurisdiction=j, department=_department(j, kw), code=key, matter=matter, matter_en=matter_en)
         v = GuideVersion(number=1, kind="promised", conditions=conditions, promised_limit_days=days,
                          legal_limit_days=days * 2, visits=1, fees="不收费", contact="政务服务中心咨询窗口",
-                         place="政务服务中心一楼综合窗口，工作日 9:00-17:00", change_note="首次发布")
+                         place="政务服务中心一楼综合窗口，工作日 9:00-17:00", change_note="首次发布",
+                         created_at=datetime(2026, 1, 5, 9, 0, tzinfo=SHANGHAI))
         for i, name in enumerate(materials):
             v.materials.append(GuideMaterial(position=i, name=name, originals=1, copies=1, source="申请人自备"))
         g.versions.append(v)

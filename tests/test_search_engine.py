@@ -453,3 +453,61 @@ def test_searcher_sees_commits_from_another_instance(fresh):
     assert fresh.search("结婚登记").total == 0
     assert top_ids(fresh.search("租赁")) == ["entry:2"]
     other.close()
+
+
+# -- large rebuilds and the evaluator ---------------------------------------------------
+
+def _many(n):
+    for i in range(n):
+        base = CORPUS[i % len(CORPUS)]
+        yield {**base, "doc_id": f"copy:{i}", "title": f"{base['title']}（第{i}份）"}
+
+
+def test_parallel_rebuild_writes_every_document_in_several_segments(tmp_path):
+    ix = SearchIndex(tmp_path / "index", procs=2)
+    ix.PARALLEL_FROM = 40  # the parallel writer for a small test corpus
+    assert ix.rebuild(_many(300)) == 300
+    assert ix.doc_count() == 300
+    assert len(ix._fresh_searcher().leaf_searchers()) >= 2
+    results = ix.search("身份证")
+    copies_of_entry_1 = sum(1 for i in range(300) if i % len(CORPUS) == 0)
+    assert results.total >= copies_of_entry_1
+    assert BY_ID["entry:1"]["title"] in results.hits[0].title
+    ix.close()
+
+
+def test_failed_parallel_rebuild_keeps_the_old_index_and_stops_its_writers(tmp_path):
+    import psutil
+
+    ix = SearchIndex(tmp_path / "index", procs=2)
+    ix.add_or_update(CORPUS)
+    ix.PARALLEL_FROM = 40
+
+    def broken():
+        yield from _many(200)
+        raise RuntimeError("database went away")
+
+    with pytest.raises(RuntimeError, match="database went away"):
+        ix.rebuild(broken())
+    assert ix.doc_count() == len(CORPUS)
+    assert top_ids(ix.search("身份证")) == ["entry:1"]
+    assert not [c for c in psutil.Process().children() if c.is_running() and c.status() != "zombie"
+                and "resource_tracker" not in " ".join(c.cmdline())]
+    ix.close()
+
+
+def test_evaluator_counts_and_scores_like_whoosh(index):
+    from portal.search import query as QB
+    from portal.search.analysis import query_words
+    from portal.search.evaluate import Evaluator
+
+    searcher = index._fresh_searcher()
+    ev = Evaluator(searcher)
+    for text in ("身份证", "租赁", "社保补缴", "不动产 登记", "ID card", "养犬登记 结婚登记", "证明 登记"):
+        words = query_words(text)
+        for require_all in (True, False):
+            q = QB.build(text, words, QB.fields_for("zh", words), require_all)
+            mine = ev.scores(q)
+            assert set(mine) == set(searcher.docs_for_query(q)), text
+            for hit in searcher.search(q, limit=None, optimize=False):
+                assert mine[hit.docnum] == pytest.approx(hit.score, rel=1e-6), text

@@ -287,3 +287,27 @@ def test_admin_of_one_jurisdiction_administers_nothing_of_another(make_app):
         assert r.status_code == 422
         db.session.refresh(g)
         assert g.matter == "玄武指南" and victim.active
+
+
+def test_every_admin_page_renders_in_each_language(office, client):
+    from portal.models import CannedReply
+
+    reply = CannedReply(jurisdiction_id=office["j"].id, category="", title="通用", body="您好。")
+    db.session.add(reply)
+    db.session.commit()
+    centre = office["j"].centres[0]
+    pages = ["/staff/admin/", "/staff/admin/users", f"/staff/admin/users/{office['admin'].id}",
+             "/staff/admin/organisation", f"/staff/admin/organisation/department/{office['hr'].id}",
+             f"/staff/admin/organisation/centre/{centre.id}", f"/staff/admin/organisation/window/{centre.windows[0].id}",
+             "/staff/admin/guides", "/staff/admin/calendar", "/staff/admin/audit", "/staff/replies",
+             f"/staff/replies/{reply.id}", "/staff/reports?sub=1", "/staff/accountability", "/staff/corrections"]
+    for lang in ("zh_Hans", "zh_Hant", "en"):
+        for url in pages:
+            r = client.get(url + ("&" if "?" in url else "?") + f"lang={lang}")
+            assert r.status_code == 200, (lang, url)
+    assert client.get("/staff/admin/organisation/planet/1").status_code == 404
+    r = client.post(f"/staff/replies/{reply.id}", data={"category": "", "title": "通用答复", "body": "您好，已办结。",
+                                                        "active": ""})
+    assert r.status_code == 303
+    db.session.refresh(reply)
+    assert reply.title == "通用答复" and not reply.active

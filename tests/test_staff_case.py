@@ -201,3 +201,19 @@ def test_invalid_input_is_refused_with_the_reason(demo, client):
     r = client.post(f"/staff/cases/{demo['case'].number}/act", data={"action": "reply", "version": "x"})
     assert r.status_code == 400
     assert client.get("/staff/cases/NO-SUCH-CASE").status_code == 404
+
+
+def test_case_pages_render_in_each_language(demo, client):
+    from portal.knowledge import pipeline
+
+    case = demo["case"]
+    c = pipeline.propose(user=demo["clerk"], case=case, guide=None, kind="practice", field="", wrong_text="",
+                         corrected_text="", cause="房东无法到场", title="视频连线确认身份")
+    login(client, "demo-super-1")
+    post(client, case, "pause", note="等待补充材料")
+    pages = ["/staff/", "/staff/?due=paused", f"/staff/cases/{case.number}", f"/staff/cases/{case.number}/propose",
+             f"/staff/intake/{case.number}/receipt", "/staff/intake", "/staff/corrections", f"/staff/corrections/{c.id}"]
+    for lang in ("zh_Hans", "zh_Hant", "en"):
+        for url in pages:
+            r = client.get(url + ("&" if "?" in url else "?") + f"lang={lang}")
+            assert r.status_code == 200, (lang, url)

@@ -284,3 +284,26 @@ def test_rule_delta_moves_a_case_between_buckets():
     assert d[(1, 202604, "category", "guide")] == Counter(received=1, responded=1, reply_days_31=1)
     assert d[(1, 202604, "department", "7")]["received"] == 1
     assert F.delta(new, new) == {}
+
+
+def test_rule_reports_are_reused_only_while_the_rollups_are_unchanged(demo, monkeypatch):
+    from portal.stats import figures
+
+    built = []
+    original = figures.build_report
+    monkeypatch.setattr(figures, "build_report", lambda *a, **kw: built.append(1) or original(*a, **kw))
+    enabled = enabled_jurisdictions()
+    c = file("demo", now=shanghai(2026, 5, 6, 10, 0)).case
+    assert figures.report_for(None, enabled).totals.received == 1
+    assert figures.report_for(None, enabled).totals.received == 1
+    assert len(built) == 1  # the second read was the cached report
+    act(c, "note", demo["handler"], note="内部备注", now=shanghai(2026, 5, 6, 11, 0))
+    figures.report_for(None, enabled)
+    assert len(built) == 1  # a note changes no figure, so no version either
+    act(c, "reply", demo["handler"], note="答复", now=shanghai(2026, 5, 7, 10, 0))
+    assert figures.report_for(None, enabled).totals.responded == 1 and len(built) == 2
+    figures.report_for(None, enabled, 2026)
+    assert len(built) == 3  # another period is another report
+    stats.rebuild()
+    figures.report_for(None, enabled)
+    assert len(built) == 4  # rebuild() raises every version

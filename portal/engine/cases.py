@@ -238,10 +238,15 @@ PRIVATE_ACTIONS = frozenset({"note", "assign", "escalate", "flag_overdue", "clas
 
 
 def _notify_plugins(case: Case, ev: CaseEvent) -> None:
-    plugins().for_jurisdiction(case.jurisdiction.code).portal_case_transitioned(case=case, event=ev)
+    """After the commit: a failing plugin or notifier must not turn a saved action into an error."""
     from ..notify import on_case_event
 
-    on_case_event(case, ev)
+    try:
+        plugins().for_jurisdiction(case.jurisdiction.code).portal_case_transitioned(case=case, event=ev)
+        on_case_event(case, ev)
+    except Exception:  # noqa: BLE001 - logged; the case and its event are already saved
+        db.session.rollback()
+        current_app.logger.exception("after-action hooks failed for case %s", case.number)
 
 
 # -- effects of particular actions --------------------------------------------------

@@ -3,14 +3,16 @@
 Publishing marks a row as changed (updated_at); ``catch_up`` indexes every row whose
 indexed_at is missing or older. A failed index write (lock timeout, unwritable disk)
 therefore loses nothing: the next catch-up (after the next publish, on a search, or
-from `flask portal reindex`) writes it.
+from `flask portal reindex`) writes it. Within a web request a catch-up waits at most a
+moment for the index's write lock (a search a quarter of a second, a publish two seconds)
+and otherwise leaves the rows for later, so nobody waits on derived data.
 """
 from __future__ import annotations
 
 import time
 from datetime import datetime, timezone
 
-from flask import current_app
+from flask import current_app, has_request_context
 from sqlalchemy import or_, select, update
 
 from ..extensions import db
@@ -20,6 +22,10 @@ from ..search import IndexBusy, SearchIndex
 from ..search.analysis import normalize_exact
 
 CATCH_UP_EVERY_SECONDS = 20.0
+#: How long a catch-up may wait for the index write lock: on the read path (a search), and in
+#: any other request (a publish); commands (reindex, the sweep) wait the index's own 30 s.
+READ_PATH_WRITE_TIMEOUT = 0.25
+REQUEST_WRITE_TIMEOUT = 2.0
 
 
 def search_index() -> SearchIndex:
@@ -29,6 +35,19 @@ def search_index() -> SearchIndex:
         ix = SearchIndex(app.config["PORTAL_INDEX_DIR"])
         ix.create_or_open()
         app.extensions["portal_search"] = ix
+    return ix
+
+
+def _impatient_index(timeout: float) -> SearchIndex:
+    """A second handle on the same index folder, used only to write, that gives up on a busy
+    write lock after ``timeout`` (a rebuild holds it for its whole run, another worker may be
+    publishing): a person never waits on the index; the entry is indexed by a later catch-up."""
+    app = current_app
+    key = f"portal_search_writer_{timeout:g}"
+    ix = app.extensions.get(key)
+    if ix is None:
+        ix = SearchIndex(app.config["PORTAL_INDEX_DIR"], write_timeout=timeout)
+        app.extensions[key] = ix
     return ix
 
 
@@ -87,7 +106,7 @@ def _pending(model):
     return select(model).where(or_(model.indexed_at.is_(None), model.indexed_at < model.updated_at))
 
 
-def catch_up(limit: int = 500) -> int:
+def catch_up(limit: int = 500, index: SearchIndex | None = None) -> int:
     """Index rows changed since they were last indexed; returns how many were written."""
     entries = db.session.scalars(_pending(KnowledgeEntry).limit(limit)).all()
     guides = db.session.scalars(_pending(ServiceGuide).limit(limit)).all()
@@ -95,8 +114,10 @@ def catch_up(limit: int = 500) -> int:
         return 0
     stamp = datetime.now(timezone.utc)
     docs = [entry_doc(e) for e in entries] + [guide_doc(g) for g in guides]
+    if index is None:
+        index = _impatient_index(REQUEST_WRITE_TIMEOUT) if has_request_context() else search_index()
     try:
-        search_index().add_or_update(docs)
+        index.add_or_update(docs)
     except (IndexBusy, OSError) as exc:
         current_app.logger.warning("search index not updated now (%s); will catch up later", exc)
         return 0
@@ -121,7 +142,7 @@ def maybe_catch_up() -> None:
     app.extensions["portal_search_last_catch_up"] = time.monotonic()
     if db.session.scalar(_pending(KnowledgeEntry).with_only_columns(KnowledgeEntry.id).limit(1)) or \
             db.session.scalar(_pending(ServiceGuide).with_only_columns(ServiceGuide.id).limit(1)):
-        catch_up()
+        catch_up(index=_impatient_index(READ_PATH_WRITE_TIMEOUT))
 
 
 def rebuild_index(progress=None) -> int:

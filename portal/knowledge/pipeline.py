@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from ..engine.errors import Invalid, NotAllowed
 from ..extensions import db
 from ..models import GuideCorrection, GuideMaterial, GuideVersion, KnowledgeEntry, ServiceGuide, StaffUser
-from ..privacy import redact
+from ..privacy import complainant_values, redact
 
 FIELDS = ("materials", "conditions", "fees", "contact", "place", "time_limit")
 
@@ -97,9 +97,10 @@ def publish(c: GuideCorrection, user: StaffUser, now=None) -> KnowledgeEntry:
             guide.updated_at = now
         entry = KnowledgeEntry(
             kind=c.kind, jurisdiction_id=c.jurisdiction_id, department_id=c.department_id,
-            guide_id=c.guide_id, correction_id=c.id, matter=guide.matter if guide else _matter_of(c),
-            title=redact(c.title), title_en=redact(c.title_en), wrong_text=redact(c.wrong_text),
-            right_text=redact(c.corrected_text), summary=redact(c.summary), summary_en=redact(c.summary_en),
+            guide_id=c.guide_id, correction_id=c.id, matter=guide.matter if guide else redact(_matter_of(c), known=_known(c)),
+            title=redact(c.title, known=_known(c)), title_en=redact(c.title_en, known=_known(c)),
+            wrong_text=redact(c.wrong_text, known=_known(c)), right_text=redact(c.corrected_text, known=_known(c)),
+            summary=redact(c.summary, known=_known(c)), summary_en=redact(c.summary_en, known=_known(c)),
             since=now.date() if isinstance(now, datetime) else date.today(), published_at=now, updated_at=now,
         )
         db.session.add(entry)
@@ -128,6 +129,11 @@ def reject(c: GuideCorrection, user: StaffUser, note: str) -> None:
 def _require(c: GuideCorrection, state: str) -> None:
     if c.state != state:
         raise NotAllowed(_l("This step is not possible in the correction's current state."))
+
+
+def _known(c: GuideCorrection) -> list[str]:
+    """The linked cases' own complainant details, masked wherever staff text repeats them."""
+    return [v for case in c.cases for v in complainant_values(case)]
 
 
 def _matter_of(c: GuideCorrection) -> str:

@@ -51,6 +51,9 @@ stats_month = Table(
     Column("period", Integer, primary_key=True),  # yyyymm (month), yyyy00 (year) or 0 (all time)
     Column("bucket", String(64), primary_key=True),
     *(_counter(name) for name in COUNTERS),
+    # Raised on the jurisdiction's all-time "all" row by every change to any of its rows (and
+    # by rebuild), so a page can tell cheaply whether figures it built earlier are still current.
+    _counter("version"),
 )
 
 stats_case = Table(

@@ -18,7 +18,7 @@ from markupsafe import Markup, escape
 
 from ..registry import enabled_jurisdictions
 from ..stats import export, svg
-from ..stats.figures import MIN_DENOMINATOR, build_report, month_label
+from ..stats.figures import MIN_DENOMINATOR, month_label, report_for
 from . import bp
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -96,7 +96,7 @@ def _report(code: str | None):
         root = next((j for j in enabled if j.code == code), None)
         if root is None:
             abort(404)
-    return build_report(root, enabled, _year()), enabled
+    return report_for(root, enabled, _year()), enabled
 
 
 def month_name(month: int) -> str:

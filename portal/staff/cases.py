@@ -21,6 +21,7 @@ from ..engine import cases as engine
 from ..engine.deadlines import is_overdue
 from ..engine.errors import EngineError
 from ..extensions import db
+from ..forms import IntakeForm
 from ..i18n import pick
 from ..models import Attachment, Case, CaseEvent, CaseMeeting, GuideCorrection, KnowledgeEntry
 from ..web import render_for
@@ -34,6 +35,18 @@ COMPLEXITY_LABELS = {"simple": _l("Simple"), "general": _l("General"), "complex"
                      "especially_complex": _l("Especially complex")}
 FILE_LABEL = _l("Filed")
 STAGE_LABELS = {"reply": _l("Reply"), "rectify": _l("Verify and rectify")}
+
+DATA_LABELS = {
+    "channel": _l("Channel"), "first_receiver": _l("First receiver"), "category": _l("Category"),
+    "complexity": _l("Complexity"), "lead": _l("Lead department"), "co": _l("Co-handling departments"),
+    "to_tier": _l("Escalated to"), "days": _l("Extra working days"), "due_date": _l("New due date"),
+    "paused_working_days": _l("Working days paused"), "level": _l("Rating"), "method": _l("How"),
+    "satisfaction": _l("The person's satisfaction"), "outcome": _l("Outcome"), "attendees": _l("Attendees"),
+    "decision": _l("Decision"),
+}
+HIDDEN_DATA = frozenset({"from_tier"})
+METHOD_LABELS = {"phone": _l("By phone"), "in_person": _l("In person")}
+OUTCOME_LABELS = {"resolved": _l("Resolved"), "referred": _l("Explained and referred")}
 
 PARAM_FIELDS = ("lead_department_id", "category", "complexity", "days", "level", "method",
                 "satisfaction", "attendees", "decision", "minutes", "outcome", "held_on")
@@ -73,6 +86,27 @@ def _labels(workflow) -> tuple[dict, dict]:
     return actions, states
 
 
+def event_details(ev: CaseEvent, names: dict[str, dict]) -> list[tuple[str, str]]:
+    """An event's data as labelled, readable pairs (codes turned into names); plugin keys kept as they are."""
+    out = []
+    for key, value in (ev.data or {}).items():
+        if key in HIDDEN_DATA or value in (None, "", [], {}):
+            continue
+        if isinstance(value, (list, tuple)):
+            value = "、".join(str(v) for v in value)
+        value = names.get(key, {}).get(value, value)
+        out.append((str(DATA_LABELS.get(key, key)), str(value)))
+    return out
+
+
+def extra_labels(hooks, extra: dict) -> dict[str, str]:
+    """The jurisdiction's own labels for the intake fields its plugin added (stored in case.extra)."""
+    if not extra:
+        return {}
+    form = hooks.portal_intake_form(base=IntakeForm)(formdata=None, meta={"csrf": False})
+    return {name: str(form[name].label.text) for name in extra if name in form}
+
+
 def render_case(case: Case, *, error: str | None = None, draft: dict | None = None, status: int = 200):
     hooks = hooks_for(case)
     workflow = hooks.portal_workflow()
@@ -82,6 +116,13 @@ def render_case(case: Case, *, error: str | None = None, draft: dict | None = No
     chosen = request.args.get("canned")
     canned_text = next((r.body for r in replies if r.key == chosen), replies[0].body if replies else "")
     action_labels, state_labels = _labels(workflow)
+    categories = hooks.portal_categories()
+    names = {"category": {c.code: pick(c, "name") for c in categories},
+             "to_tier": {t.code: pick(t, "name") for t in tiers},
+             "channel": {c.code: pick(c, "name") for c in hooks.portal_intake_channels() or ()},
+             "complexity": {k: str(v) for k, v in COMPLEXITY_LABELS.items()},
+             "method": {k: str(v) for k, v in METHOD_LABELS.items()},
+             "outcome": {k: str(v) for k, v in OUTCOME_LABELS.items()}}
     corrections = db.session.scalars(
         select(GuideCorrection).where(GuideCorrection.cases.any(Case.id == case.id)).order_by(GuideCorrection.id)
     ).all()
@@ -92,14 +133,15 @@ def render_case(case: Case, *, error: str | None = None, draft: dict | None = No
     # a jurisdiction's plugin may ship its own staff/case.html (looked up first)
     return render_for(
         case.jurisdiction.code, "staff/case.html", case=case, actions=engine.allowed_actions(case, engine.Actor.staff(current_user)),
-        form=ActionForm(), workflow=workflow, categories=hooks.portal_categories(),
+        form=ActionForm(), workflow=workflow, categories=categories,
+        details={ev.id: event_details(ev, names) for ev in case.events},
+        extra_labels=extra_labels(hooks, case.extra),
         complexities=COMPLEXITIES, complexity_labels=COMPLEXITY_LABELS, tiers=tiers,
         next_tier=_next_tier(case, tiers), departments=case.jurisdiction.departments, now=now,
         overdue=is_overdue(case, now), replies=replies, canned_text=canned_text,
         action_labels=action_labels, state_labels=state_labels, corrections=corrections, entries=entries,
         meetings=meetings, error=error, draft=draft or {}, stage_labels=STAGE_LABELS,
-        channel_label=next((pick(c, "name") for c in hooks.portal_intake_channels() or () if c.code == case.channel),
-                           case.channel),
+        channel_label=names["channel"].get(case.channel, case.channel),
         correction_states=CORRECTION_STATES,
     ), status
 

@@ -41,11 +41,17 @@ class Row:
     badges: list[Badge] = field(default_factory=list)
 
 
+DB_INT = 2**31 - 1  # beyond this a driver overflows (SQLite) or refuses (PostgreSQL)
+MAX_PAGE = 100_000
+
+
 def _int(value, default=None):
+    """A query argument as an id-sized integer; anything else is the default."""
     try:
-        return int(value)
+        n = int(value)
     except (TypeError, ValueError):
         return default
+    return n if -DB_INT <= n <= DB_INT else default
 
 
 def _conditions(args, now: datetime) -> list:
@@ -114,7 +120,7 @@ def queue():
     now = datetime.now(timezone.utc)
     args = request.args
     conds = _conditions(args, now)
-    page = max(1, _int(args.get("page"), 1))
+    page = min(max(1, _int(args.get("page"), 1)), MAX_PAGE)
     total = db.session.scalar(select(func.count(Case.id)).where(*conds))
     cases = db.session.scalars(
         select(Case).where(*conds)

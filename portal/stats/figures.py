@@ -6,7 +6,10 @@ only from ``MIN_DENOMINATOR`` up, so that "1 of 1" is never read as "100%".
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
 from typing import Iterable, Mapping
 
 from flask import current_app
@@ -243,6 +246,58 @@ def subtree_codes(root: Jurisdiction | None, js: list[Jurisdiction]) -> list[Jur
         out.append(j)
         todo.extend(by_parent.get(j.id, ()))
     return out
+
+
+_STAMPS = text("SELECT jurisdiction_id, version FROM stats_month WHERE jurisdiction_id IN :ids AND dim = 'all' "
+               "AND period = 0 AND bucket = ''").bindparams(_IDS)
+#: Reports kept per process (and app) while the roll-ups they were built from are unchanged.
+CACHE_SIZE = 128
+#: Names of departments and categories are not versioned: a cached report is rebuilt after this.
+CACHE_SECONDS = 300.0
+
+
+def report_for(root: Jurisdiction | None, enabled: list[Jurisdiction], year: int | None = None) -> Report:
+    """``build_report``, reused while no roll-up row of the scope has changed since.
+
+    Every change to a jurisdiction's roll-ups raises the ``version`` of its all-time row
+    (portal/stats/rollup.py) and rebuild() raises them all, so one indexed read of a few
+    rows tells whether an earlier report is still exact. The stamp is read before the
+    report is built: a change committed in between only makes the next request rebuild."""
+    ids = tuple(j.id for j in subtree_codes(root, enabled))
+    cache = current_app.extensions.get("portal_stats_reports")
+    if cache is None:
+        cache = current_app.extensions.setdefault("portal_stats_reports", _ReportCache())
+    key = (ids, year)
+    stamp = tuple(sorted(tuple(r) for r in db.session.execute(_STAMPS, {"ids": list(ids)}).all())) if ids else ()
+    report = cache.get(key, stamp)
+    if report is not None:
+        return replace(report, jurisdiction=root)
+    report = build_report(root, enabled, year)
+    cache.put(key, stamp, report)
+    return report
+
+
+class _ReportCache:
+    """A small LRU of reports with the stamp they were built under (thread-safe)."""
+
+    def __init__(self):
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key, stamp) -> Report | None:
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is None or hit[0] != stamp or time.monotonic() - hit[1] >= CACHE_SECONDS:
+                return None
+            self._items.move_to_end(key)
+            return hit[2]
+
+    def put(self, key, stamp, report: Report) -> None:
+        with self._lock:
+            self._items[key] = (stamp, time.monotonic(), report)
+            self._items.move_to_end(key)
+            while len(self._items) > CACHE_SIZE:
+                self._items.popitem(last=False)
 
 
 def build_report(root: Jurisdiction | None, enabled: list[Jurisdiction], year: int | None = None) -> Report:

@@ -83,12 +83,21 @@ def _bump(execute, begin_nested, key: F.Bucket, counts: dict[str, int]) -> None:
     raise RuntimeError(f"could not update stats_month row {key}")
 
 
+def stamp_key(jurisdiction_id: int) -> F.Bucket:
+    """The row whose ``version`` says whether anything of this jurisdiction changed."""
+    return (jurisdiction_id, F.ALL_TIME, "all", "")
+
+
 def apply_delta(deltas: dict[F.Bucket, Counter], connection=None) -> None:
-    """Apply bucket deltas in sorted key order, on the session or on ``connection``."""
+    """Apply bucket deltas in sorted key order, on the session or on ``connection``; raise the
+    ``version`` of every jurisdiction that changed (on a row most changes update anyway)."""
     if connection is None:
         execute, begin_nested = db.session.execute, db.session.begin_nested
     else:
         execute, begin_nested = connection.execute, connection.begin_nested
+    deltas = {k: Counter(v) for k, v in deltas.items() if any(v.values())}
+    for jid in {k[0] for k in deltas}:
+        deltas.setdefault(stamp_key(jid), Counter())["version"] += 1
     for key in sorted(deltas):
         counts = {k: v for k, v in deltas[key].items() if v}
         if counts:
@@ -146,6 +155,10 @@ def rebuild(chunk: int = CHUNK) -> dict:
         if db.engine.dialect.name == "postgresql":
             session.execute(text("LOCK TABLE stats_case, stats_month IN EXCLUSIVE MODE"))
         session.execute(delete(stats_case))
+        old_versions = dict(session.execute(
+            select(stats_month.c.jurisdiction_id, stats_month.c.version)
+            .where(stats_month.c.dim == "all", stats_month.c.period == F.ALL_TIME, stats_month.c.bucket == "")
+        ).all())
         session.execute(delete(stats_month))
 
         jurisdictions = {j.id: j for j in session.scalars(select(Jurisdiction)).all()}
@@ -206,6 +219,9 @@ def rebuild(chunk: int = CHUNK) -> dict:
             for p in F.periods_of(F.month_of(s.at)):
                 _add(totals[(s.jurisdiction_id, p, "all", "")], {"screened": 1})
             n_screened += 1
+        # versions only ever rise, so figures cached before the rebuild are never served again
+        for jid in {k[0] for k in totals} | set(old_versions):
+            totals[stamp_key(jid)]["version"] = old_versions.get(jid, 0) + 1
         write_month_rows(totals)
         session.commit()
     except Exception:
@@ -224,7 +240,7 @@ def write_month_rows(totals: dict[F.Bucket, dict], batch: int = 2000) -> None:
     rows = []
     for (jid, period, dim, bucket), counts in sorted(totals.items()):
         rows.append({"jurisdiction_id": jid, "period": period, "dim": dim, "bucket": bucket,
-                     **{k: counts.get(k, 0) for k in _COUNTER_NAMES}})
+                     **{k: counts.get(k, 0) for k in _COUNTER_NAMES}, "version": counts.get("version", 0)})
         if len(rows) >= batch:
             db.session.execute(insert(stats_month), rows)
             rows = []

@@ -69,6 +69,7 @@ def upgrade():
     sa.Column('reply_days_29', sa.Integer(), server_default='0', nullable=False),
     sa.Column('reply_days_30', sa.Integer(), server_default='0', nullable=False),
     sa.Column('reply_days_31', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('version', sa.Integer(), server_default='0', nullable=False),
     sa.ForeignKeyConstraint(['jurisdiction_id'], ['jurisdiction.id'], name=op.f('fk_stats_month_jurisdiction_id_jurisdiction')),
     sa.PrimaryKeyConstraint('jurisdiction_id', 'dim', 'period', 'bucket', name=op.f('pk_stats_month'))
     )
