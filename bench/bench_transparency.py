@@ -11,7 +11,9 @@ What it does:
    first deadlines and ratings a real history leaves (``bench.generate.insert_cases``, bulk
    Core inserts), then builds the roll-ups with ``portal.stats.rebuild()`` (timed).
 2. Serves the portal with gunicorn on loopback and measures p50/p95 of the transparency
-   page (overall and per jurisdiction) and its JSON and CSV downloads over HTTP.
+   page (overall and per jurisdiction) and its JSON and CSV downloads over HTTP; then the
+   pages again with report reuse off (PORTAL_STATS_CACHE=False: every request builds its
+   figures from the roll-ups, as the first request after each change does).
 3. In the same run, times the equivalent live GROUP BY over the cases (the same figures:
    received, responded, referred, completed, on-time against the first deadline, latest
    rating; per month, per category, per department, and a reply-time histogram), and
@@ -353,9 +355,18 @@ def main(argv=None) -> int:
                 rows.append((name, len(ms), pct(ms, 50), pct(ms, 95)))
                 log(f"{name}: p50 {pct(ms, 50):.1f} ms, p95 {pct(ms, 95):.1f} ms, {size} bytes")
             load_after = os.getloadavg()
+        # the worst case: every request builds its report from the roll-ups (as after each change)
+        with Gunicorn("portal:create_app({'PORTAL_STATS_CACHE': False})", env, workers=a.workers, tag=TAG,
+                      log_path=Path(a.workdir) / "gunicorn.log") as server:
+            for name, path in (("page /transparency, report reuse off (HTTP)", "/transparency"),
+                               ("page /transparency/kunming, report reuse off (HTTP)", "/transparency/kunming")):
+                ms, size = time_http(server.port, path, a.requests)
+                rows.append((name, len(ms), pct(ms, 50), pct(ms, 95)))
+                log(f"{name}: p50 {pct(ms, 50):.1f} ms, p95 {pct(ms, 95):.1f} ms, {size} bytes")
 
         reads = time_rollup_reads(app, None, a.requests)
-        rows.append(("roll-up queries of /transparency (in process)", len(reads), pct(reads, 50), pct(reads, 95)))
+        rows.append(("roll-up queries of /transparency, no reuse (in process)", len(reads), pct(reads, 50),
+                     pct(reads, 95)))
 
         agree = True
         for label, ids, code in (("all jurisdictions", all_ids, None), ("kunming subtree", kunming_ids, "kunming")):
@@ -367,9 +378,10 @@ def main(argv=None) -> int:
             log(f"live ({label}): monthly p50 {pct(monthly_ms, 50):.0f} ms, page p50 {pct(page_ms, 50):.0f} ms")
             agree = check_agreement(app, monthly, code) and agree
 
-        page_p95 = rows[0][3]
+        page_p95 = max(rows[0][3], next(r[3] for r in rows if r[0].startswith("page /transparency, report reuse off")))
         live_monthly_p50 = next(r[2] for r in rows if r[0].startswith("live GROUP BY, monthly query only (all"))
-        verdict = (f"page p95 {page_p95:.1f} ms {'<' if page_p95 < TARGET_P95_MS else '>='} "
+        verdict = (f"page p95 (the worse of with and without report reuse) {page_p95:.1f} ms "
+                   f"{'<' if page_p95 < TARGET_P95_MS else '>='} "
                    f"{TARGET_P95_MS:.0f} ms target; {'faster' if page_p95 < live_monthly_p50 else 'NOT faster'} "
                    f"than the live monthly GROUP BY alone (p50 {live_monthly_p50:.0f} ms, "
                    f"{live_monthly_p50 / page_p95:.1f}x the page's p95); live and roll-up monthly figures "

@@ -262,7 +262,10 @@ def report_for(root: Jurisdiction | None, enabled: list[Jurisdiction], year: int
     Every change to a jurisdiction's roll-ups raises the ``version`` of its all-time row
     (portal/stats/rollup.py) and rebuild() raises them all, so one indexed read of a few
     rows tells whether an earlier report is still exact. The stamp is read before the
-    report is built: a change committed in between only makes the next request rebuild."""
+    report is built: a change committed in between only makes the next request rebuild.
+    ``PORTAL_STATS_CACHE = False`` in the app config turns the reuse off."""
+    if not current_app.config.get("PORTAL_STATS_CACHE", True):
+        return build_report(root, enabled, year)
     ids = tuple(j.id for j in subtree_codes(root, enabled))
     cache = current_app.extensions.get("portal_stats_reports")
     if cache is None:
