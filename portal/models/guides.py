@@ -52,7 +52,7 @@ class GuideVersion(db.Model):
     online: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     change_note: Mapped[str] = mapped_column(Text, default="")
-    correction_id: Mapped[int | None] = mapped_column(ForeignKey("guide_correction.id", use_alter=True))
+    correction_id: Mapped[int | None] = mapped_column(ForeignKey("guide_correction.id"))
 
     guide: Mapped[ServiceGuide] = relationship(back_populates="versions")
     materials: Mapped[list["GuideMaterial"]] = relationship(

@@ -292,7 +292,7 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('change_note', sa.Text(), nullable=False),
     sa.Column('correction_id', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['correction_id'], ['guide_correction.id'], name=op.f('fk_guide_version_correction_id_guide_correction'), use_alter=True),
+    sa.ForeignKeyConstraint(['correction_id'], ['guide_correction.id'], name=op.f('fk_guide_version_correction_id_guide_correction')),
     sa.ForeignKeyConstraint(['guide_id'], ['service_guide.id'], name=op.f('fk_guide_version_guide_id_service_guide')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_guide_version')),
     sa.UniqueConstraint('guide_id', 'number', name=op.f('uq_guide_version_guide_id'))
