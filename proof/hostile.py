@@ -751,8 +751,21 @@ def brute_force_inprocess(app, fx: Fixture, tries: int = 15) -> Result:
     return res
 
 
-def shared_limits(server, *, attempts: int = 24, threads: int = 4) -> Result:
-    """Wrong codes from one address, spread over the workers: how many get through before 429."""
+def shared_limits(server, *, attempts: int = 24, threads: int = 4, rounds: int = 3) -> Result:
+    """Wrong codes from one address, spread over the workers: how many get through before 429.
+
+    The kernel decides which worker accepts a connection; on a busy machine one worker may
+    take them all, which proves nothing about sharing, so such a round is repeated (fresh
+    address) up to ``rounds`` times.
+    """
+    for _ in range(rounds):
+        res = _shared_limits_round(server, attempts=attempts, threads=threads)
+        if res.figures["workers_seen"] >= 2:
+            break
+    return res
+
+
+def _shared_limits_round(server, *, attempts: int, threads: int) -> Result:
     from .client import new_source_ip
 
     ip = new_source_ip()
@@ -783,9 +796,13 @@ def shared_limits(server, *, attempts: int = 24, threads: int = 4) -> Result:
     storage = server.site.ratelimit_uri.split(":")[0]
     res = Result(f"brute force across {server.workers} workers ({storage} storage)")
     if storage == "redis":
-        res.checks = [checks.Check("limit shared across workers", passed == 10 and len(served_by) >= 2 and not wrong,
-                                   f"{passed} of {len(statuses)} wrong codes answered before 429 (limit 10/minute), "
-                                   f"served by {len(served_by)} worker processes")]
+        # Wrong codes are counted once they are known to be wrong (after the look-up), so guesses
+        # already in flight when the 10th is counted may still be answered: at most threads - 1 more.
+        # Per-process counting would let up to 10 per worker through.
+        res.checks = [checks.Check("limit shared across workers",
+                                   10 <= passed <= 10 + threads - 1 and len(served_by) >= 2 and not wrong,
+                                   f"{passed} of {len(statuses)} wrong codes answered before 429 (limit 10/minute; "
+                                   f"up to {threads - 1} in flight may pass), served by {len(served_by)} worker processes")]
     else:
         res.checks = [checks.Check("limit per process (memory storage)", 10 <= passed <= 10 * server.workers and not wrong,
                                    f"{passed} of {len(statuses)} wrong codes answered before 429: each of "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from sqlalchemy import select
 
 from portal import stats
@@ -41,7 +42,12 @@ def run_threads(app, target, n=THREADS):
     return results, errors
 
 
-def test_rule_concurrent_filings_and_actions_are_all_counted_once(core_app):
+@pytest.mark.parametrize("write_path", ["upsert", "portable"])
+def test_rule_concurrent_filings_and_actions_are_all_counted_once(core_app, monkeypatch, write_path):
+    """Both ways of adding to the roll-ups hold under concurrency: INSERT ... ON CONFLICT DO
+    UPDATE, and UPDATE + SAVEPOINT insert retried after an IntegrityError."""
+    if write_path == "portable":
+        monkeypatch.setattr(rollup, "_UPSERTS", {})
     app = core_app
     d = department(jurisdiction("demo"))
     handler_id = staff("h1", "handler", "demo", d).id

@@ -164,13 +164,28 @@ class SearchIndex:
         deadline = _now() + self.write_timeout
         while True:
             name = self._current()
-            try:
-                writer = self._open(name).writer(timeout=max(deadline - _now(), 0.0), delay=0.01)
-            except LockError:
-                raise IndexBusy(f"search index {self.path} is locked") from None
+            writer = self._locked_writer(self._open(name), max(deadline - _now(), 0.0))
             if self._current() == name:
                 return writer
             writer.cancel()
+
+    def _locked_writer(self, ix, timeout: float):
+        """Take the write lock ourselves, then build the writer: Whoosh's own writer takes the
+        lock before creating its files and, if that fails (disk full, folder unwritable),
+        keeps the lock until garbage collection, blocking every other worker meanwhile."""
+        from whoosh.util.filelock import try_for
+        from whoosh.writing import SegmentWriter
+
+        lock = ix.lock("WRITELOCK")
+        if not try_for(lock.acquire, timeout=timeout, delay=0.01):
+            raise IndexBusy(f"search index {self.path} is locked")
+        try:
+            writer = SegmentWriter(ix, _lk=False)
+        except BaseException:
+            lock.release()
+            raise
+        writer.writelock = lock
+        return writer
 
     def add_or_update(self, docs: Iterable[dict]) -> int:
         """Insert or replace documents by ``doc_id`` in one commit; returns
