@@ -82,6 +82,15 @@ def reindex():
     click.echo(f"Index rebuilt with {n} documents.")
 
 
+@portal_cli.command("rebuild-stats")
+@with_appcontext
+def rebuild_stats():
+    """Recompute the transparency roll-ups from the cases (after an import or an upgrade)."""
+    from . import stats
+
+    click.echo(json.dumps(stats.rebuild()))
+
+
 @portal_cli.command("sweep-overdue")
 @click.option("--now", "now_text", default=None, help="Pretend it is this ISO time (for testing).")
 @with_appcontext

@@ -266,5 +266,8 @@ def load_demo_data(password: str = "demo-pass-2026", progress=None) -> dict:
             pipeline.publish(c, users["supervisor"], now=start + timedelta(days=8))
         else:
             _advance(case, users, start, flow, story)
+    from . import stats
+
+    stats.rebuild()  # the demo sets a few fields outside the engine (lead departments)
     return {"jurisdictions": len(js), "cases": created,
             "staff": [u.username for us in staff.values() for u in us.values()]}

@@ -90,3 +90,9 @@ def test_calendar_import_and_override(app, tmp_path):
     path.write_text("{not json", encoding="utf-8")
     bad = app.test_cli_runner().invoke(args=["portal", "calendar", "import", str(path)])
     assert bad.exit_code != 0 and "Not imported" in bad.output
+
+
+def test_rebuild_stats_recomputes_the_rollups(app):
+    run(app, "load-demo")
+    out = json.loads(run(app, "rebuild-stats").strip().splitlines()[-1])
+    assert out["cases"] >= 10

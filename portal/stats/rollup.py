@@ -1,13 +1,14 @@
 """Keeping the roll-ups: one call from the engine per action, a listener for screenings,
 and ``rebuild()`` to recompute everything from the cases.
 
-Concurrency: every change is an atomic ``UPDATE ... SET n = n + delta``; a missing row is
-inserted inside a SAVEPOINT and, if another transaction inserted it first (IntegrityError),
-the UPDATE is simply repeated (the pattern of ``portal/engine/numbering.py``). Rows are
-touched in sorted key order so that two transactions cannot deadlock on PostgreSQL. Two
-actions on the same case are already serialised by the case's version column: the engine's
-flush happens first (``record_event`` flushes), so the loser fails before reading the
-case's old contribution, and its whole transaction rolls back.
+Concurrency: every change is an atomic ``n = n + delta`` inside the engine's transaction:
+on PostgreSQL and SQLite one ``INSERT ... ON CONFLICT DO UPDATE`` for all the rows a change
+touches; elsewhere ``UPDATE ... SET n = n + delta`` with a missing row inserted inside a
+SAVEPOINT and the UPDATE repeated after an IntegrityError (the pattern of
+``portal/engine/numbering.py``). Rows are taken in sorted key order, so two transactions
+cannot deadlock on PostgreSQL. Two actions on the same case are already serialised by the
+case's version column: the engine's flush happens first (``record_event`` flushes), so the
+loser fails before reading the case's old contribution, and its whole transaction rolls back.
 """
 from __future__ import annotations
 
