@@ -488,6 +488,7 @@ class TcpProxy:
                     s.shutdown(socket.SHUT_RDWR)
                 except OSError:
                     pass
+                s.close()  # idempotent; the other direction's pump then ends with OSError
             with self._lock:
                 self._conns.discard(src)
                 self._conns.discard(dst)
