@@ -33,6 +33,16 @@ def _t(action, sources, target, roles, zh, en, needs_note=False):
     return Transition(action, tuple(sources), target, frozenset(roles), zh, en, needs_note)
 
 
+def clock_transitions(open_states) -> tuple:
+    """Pause, resume, extend and flag-overdue: the deadline clock every workflow shares."""
+    return (
+        _t("pause", open_states, None, STAFF, "等待补充材料（暂停计时）", "Wait for materials (pause clock)", needs_note=True),
+        _t("resume", open_states, None, STAFF, "恢复计时", "Resume clock"),
+        _t("extend", open_states, None, ("supervisor",), "延长期限", "Extend deadline", needs_note=True),
+        _t("flag_overdue", open_states, None, ("system",), "标记超期", "Flag overdue"),
+    )
+
+
 #: The default closed loop, after the 12345 work order (State Council 2020 No. 53):
 #: accept -> dispatch -> handle -> reply -> return visit -> evaluate -> close -> archive.
 DEFAULT_WORKFLOW = Workflow(
@@ -54,11 +64,8 @@ DEFAULT_WORKFLOW = Workflow(
         _t("reply", OPEN_STATES, "replied", STAFF, "答复群众", "Reply to the person", needs_note=True),
         _t("refer", ("received",), "referred", ("clerk", "supervisor"), "解释并告知渠道", "Explain and refer", needs_note=True),
         _t("escalate", OPEN_STATES, None, STAFF + ("system",), "提级督办", "Escalate", needs_note=True),
-        _t("pause", OPEN_STATES, None, STAFF, "等待补充材料（暂停计时）", "Wait for materials (pause clock)", needs_note=True),
-        _t("resume", OPEN_STATES, None, STAFF, "恢复计时", "Resume clock"),
-        _t("extend", OPEN_STATES, None, ("supervisor",), "延长期限", "Extend deadline", needs_note=True),
+        *clock_transitions(OPEN_STATES),
         _t("note", OPEN_STATES + ("replied", "visited", "closed", "referred"), None, STAFF, "内部备注", "Internal note", needs_note=True),
-        _t("flag_overdue", OPEN_STATES, None, ("system",), "标记超期", "Flag overdue"),
         _t("rate", ("replied", "visited", "closed"), None, ("public",), "评价", "Rate"),
         _t("rate_bad", ("replied", "visited", "closed"), "rectifying", ("public",), "差评核查整改", "Bad rating: verify and rectify"),
         _t("return_visit", ("replied",), "visited", STAFF, "回访", "Record return visit"),

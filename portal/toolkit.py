@@ -65,6 +65,13 @@ def transition(action, sources, target, roles, label_zh, label_en, needs_note=Fa
                       public_note)
 
 
+def clock_transitions(open_states) -> tuple:
+    """The shared deadline-clock actions (pause, resume, extend, flag_overdue) for these states."""
+    from .defaults import clock_transitions as core
+
+    return core(tuple(open_states))
+
+
 def core_workflow() -> Workflow:
     """The core default workflow, for plugins that extend rather than replace it."""
     from .defaults import DEFAULT_WORKFLOW

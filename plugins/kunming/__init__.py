@@ -18,6 +18,7 @@ from portal.toolkit import (
     WindowSpec,
     Workflow,
     hookimpl,
+    clock_transitions,
     transition,
 )
 
@@ -49,11 +50,8 @@ WORKFLOW = Workflow(
         transition("reply", OPEN, "replied", STAFF, "答复反馈", "Reply to the person", needs_note=True),
         transition("refer", ("received", "coordinating"), "referred", DESK, "解释疏导或告知反映渠道", "Explain, or tell the person where to go", needs_note=True),
         transition("escalate", OPEN, None, STAFF + ("system",), "启动下一级响应", "Escalate to the next level", needs_note=True),
-        transition("pause", OPEN, None, STAFF, "等待补充材料（暂停计时）", "Wait for materials (pause clock)", needs_note=True),
-        transition("resume", OPEN, None, STAFF, "恢复计时", "Resume clock"),
-        transition("extend", OPEN, None, ("supervisor",), "延长期限", "Extend deadline", needs_note=True),
+        *clock_transitions(OPEN),
         transition("note", OPEN + RATABLE + ("referred",), None, STAFF, "内部备注", "Internal note", needs_note=True),
-        transition("flag_overdue", OPEN, None, ("system",), "标记超期", "Flag overdue"),
         transition("rate", RATABLE, None, ("public",), "评价", "Rate"),
         transition("rate_bad", RATABLE, "rectifying", ("public",), "差评核查整改", "Bad rating: verify and rectify"),
         transition("return_visit", ("replied",), "visited", STAFF, "回访", "Record return visit"),

@@ -29,6 +29,7 @@ from portal.toolkit import (
     Workflow,
     db,
     hookimpl,
+    clock_transitions,
     transition,
 )
 
@@ -61,11 +62,8 @@ WORKFLOW = Workflow(
         transition("reply", OPEN, "replied", STAFF, "答复群众", "Reply to the person", needs_note=True),
         transition("refer", ("received",), "referred", DESK, "解释政策、告知途径", "Explain and tell the way", needs_note=True),
         transition("escalate", OPEN, None, STAFF + ("system",), "提级督办", "Escalate", needs_note=True),
-        transition("pause", OPEN, None, STAFF, "等待补充材料（暂停计时）", "Wait for materials (pause clock)", needs_note=True),
-        transition("resume", OPEN, None, STAFF, "恢复计时", "Resume clock"),
-        transition("extend", OPEN, None, ("supervisor",), "延长期限", "Extend deadline", needs_note=True),
+        *clock_transitions(OPEN),
         transition("note", OPEN + RATABLE + ("referred",), None, STAFF, "内部备注", "Internal note", needs_note=True),
-        transition("flag_overdue", OPEN, None, ("system",), "标记超期", "Flag overdue"),
         transition("rate", RATABLE, None, ("public",), "评价", "Rate"),
         transition("rate_bad", RATABLE, "rectifying", ("public",), "差评核查整改", "Bad rating: verify and rectify"),
         transition("return_visit", ("replied",), "visited", STAFF, "回访", "Record return visit"),
