@@ -11,6 +11,8 @@ from typing import Iterable
 #: Staff roles known to the core; "public" is the complainant, "system" the sweeper.
 ROLES = ("clerk", "handler", "supervisor", "admin")
 ACTORS = ROLES + ("public", "system")
+#: How hard a case is; portal_time_limit is asked with one of these.
+COMPLEXITIES = ("simple", "general", "complex", "especially_complex")
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,9 @@ class TimeLimit:
 
     days: int  # working days; 0 = on the spot (due at the end of the start day)
     rule: str  # e.g. "Wuhua: complex problems answered within 10 working days (seed 000)"
+    #: The same rule in Simplified Chinese, e.g. "五华区：复杂问题10个工作日内办理反馈（seed 000）".
+    #: Shown to zh_Hans readers (zh_Hant gets its OpenCC s2t conversion); English readers get ``rule``.
+    rule_zh: str = ""
 
     @property
     def on_the_spot(self) -> bool:

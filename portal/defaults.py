@@ -150,12 +150,14 @@ class CorePlugin:
     @hookimpl(trylast=True)
     def portal_time_limit(self, jurisdiction, category, complexity, stage):
         if stage == "rectify":
-            return TimeLimit(5, "Bad rating verified and rectified within 5 working days (national 好差评 rules, one city's limit)")
+            return TimeLimit(5, "Bad rating verified and rectified within 5 working days (national 好差评 rules, one city's limit)",
+                             "差评5个工作日内核查整改（政务服务“好差评”制度，一地的整改时限）")
         if complexity == "simple":
-            return TimeLimit(0, "Simple matters done on the spot (core default)")
+            return TimeLimit(0, "Simple matters done on the spot (core default)", "简单事项当场办结（core default）")
         if complexity in ("complex", "especially_complex"):
-            return TimeLimit(15, "Complex cases: an opinion within 15 working days (Jiangsu window rules)")
-        return TimeLimit(5, "Reply within 5 working days (core default)")
+            return TimeLimit(15, "Complex cases: an opinion within 15 working days (Jiangsu window rules)",
+                             "复杂事项15个工作日内提出处理意见（江苏省窗口工作规则）")
+        return TimeLimit(5, "Reply within 5 working days (core default)", "5个工作日内答复（core default）")
 
     @hookimpl(trylast=True)
     def portal_escalation_tiers(self, jurisdiction):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pluggy
 
 from . import hookspecs
-from .contracts import JurisdictionSpec
+from .contracts import COMPLEXITIES, JurisdictionSpec
 
 ENTRY_POINT_GROUP = "portal"
 CORE_PLUGIN_NAME = "core"
@@ -142,6 +142,38 @@ class PluginHost:
             caller = self.pm.subset_hook_caller(hook_name, remove_plugins=others)
             self._subsets[key] = caller
         return caller
+
+    def time_limits(self, jurisdiction: str) -> list:
+        """Every TimeLimit a jurisdiction can hand out: each stage of its workflow (and ``rectify``),
+        each category (and none), each complexity. For checks and for translating stored rules."""
+        hooks = self.for_jurisdiction(jurisdiction)
+        workflow = hooks.portal_workflow()
+        stages = sorted({s.stage for s in workflow.states if s.stage} | {"rectify"})
+        categories = [None] + [c.code for c in hooks.portal_categories() or ()]
+        out = []
+        for stage in stages:
+            for category in categories:
+                for complexity in COMPLEXITIES:
+                    limit = hooks.portal_time_limit(category=category, complexity=complexity, stage=stage)
+                    if limit is not None and limit not in out:
+                        out.append(limit)
+        return out
+
+    def rule_zh(self, rule: str) -> str:
+        """The Chinese text of a stored English rule, looked up among today's TimeLimits
+        (deadline rows written before rules had a Chinese text store only ``rule``); "" if unknown."""
+        table = self.__dict__.get("_rule_table")
+        if table is None:
+            table = {}
+            for code in self._owner:
+                try:
+                    for limit in self.time_limits(code):
+                        if limit.rule_zh:
+                            table.setdefault(limit.rule, limit.rule_zh)
+                except Exception:  # a plugin that cannot answer for a code only loses the lookup
+                    continue
+            self._rule_table = table
+        return table.get(rule, "")
 
     def describe(self) -> list[LoadedPlugin]:
         """What is loaded, with versions and implemented hooks (for `flask portal plugins`)."""

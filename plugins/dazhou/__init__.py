@@ -210,14 +210,18 @@ class Dazhou(JurisdictionPlugin):
     @hookimpl
     def portal_time_limit(self, jurisdiction, category, complexity, stage):
         if stage == "rectify":
-            return TimeLimit(15, "Sichuan: a bad rating is verified and rectified within 15 working days (DOMAIN national rules)")
+            return TimeLimit(15, "Sichuan: a bad rating is verified and rectified within 15 working days (DOMAIN national rules)",
+                             "四川省：差评15个工作日内核查整改（DOMAIN national rules）")
         if stage != "reply":
             return None
         if complexity == "simple":
-            return TimeLimit(0, "Dazhou: simple matters received, transferred and done at once (seed 002)")
+            return TimeLimit(0, "Dazhou: simple matters received, transferred and done at once (seed 002)",
+                             "达州市：简单事项即收即转即办（seed 002）")
         if complexity in ("complex", "especially_complex"):
-            return TimeLimit(5, "Dazhou: complex matters get feedback within 5 working days (seed 002)")
-        return TimeLimit(3, "Dazhou: general matters rectified with feedback within 3 working days (seed 002)")
+            return TimeLimit(5, "Dazhou: complex matters get feedback within 5 working days (seed 002)",
+                             "达州市：复杂事项5个工作日内反馈（seed 002）")
+        return TimeLimit(3, "Dazhou: general matters rectified with feedback within 3 working days (seed 002)",
+                         "达州市：一般事项3个工作日内整改反馈（seed 002）")
 
 
 def plan_rota(jurisdiction, start: date, end: date, representatives) -> list[RotaEntry]:

@@ -185,10 +185,13 @@ class Kunming(JurisdictionPlugin):
         if not _in_wuhua(jurisdiction) or stage != "reply":
             return None
         if category == "attitude" or complexity == "simple":
-            return TimeLimit(0, "Wuhua: attitude problems and simple matters handled on the spot, rectified at once (seed 000)")
+            return TimeLimit(0, "Wuhua: attitude problems and simple matters handled on the spot, rectified at once (seed 000)",
+                             "五华区：服务态度问题和简单事项即来即办、现场解决、立即整改（seed 000）")
         if complexity in ("complex", "especially_complex"):
-            return TimeLimit(10, "Wuhua: complex problems handled with feedback within 10 working days (seed 000)")
-        return TimeLimit(3, "Wuhua: ordinary problems handled with feedback within 3 working days (seed 000)")
+            return TimeLimit(10, "Wuhua: complex problems handled with feedback within 10 working days (seed 000)",
+                             "五华区：复杂问题10个工作日内办理反馈（seed 000）")
+        return TimeLimit(3, "Wuhua: ordinary problems handled with feedback within 3 working days (seed 000)",
+                         "五华区：一般问题3个工作日内办理反馈（seed 000）")
 
     # seed 000: Wuhua's three-level response, the district business-environment office supervising overdue cases.
     @hookimpl

@@ -198,7 +198,8 @@ class Qingcheng(JurisdictionPlugin):
     @hookimpl
     def portal_time_limit(self, jurisdiction, category, complexity, stage):
         if stage == "reply" and category == "ordinary":
-            return TimeLimit(0, "Qingcheng: ordinary problems handled on the spot (seed 004)")
+            return TimeLimit(0, "Qingcheng: ordinary problems handled on the spot (seed 004)",
+                             "清城区：一般问题当场办（seed 004）")
         return None
 
     # seed 004: hall window → back-office unit → centre coordinates → district-level coordination.

@@ -264,8 +264,10 @@ class Xuanwu(JurisdictionPlugin):
         if stage != "reply" or complexity == "simple":
             return None
         if complexity == "especially_complex":
-            return TimeLimit(5, "Xuanwu: especially complex matters answered within 5 working days (seed 001)")
-        return TimeLimit(3, "Xuanwu: answered within 3 working days in principle (seed 001)")
+            return TimeLimit(5, "Xuanwu: especially complex matters answered within 5 working days (seed 001)",
+                             "玄武区：特别复杂事项5个工作日内给予答复（seed 001）")
+        return TimeLimit(3, "Xuanwu: answered within 3 working days in principle (seed 001)",
+                         "玄武区：原则上3个工作日内给予答复（seed 001）")
 
     # seed 001: attitude failures 1st/2nd talk + bonus deduction, 3rd dismissal; departments lose assessment points.
     @hookimpl

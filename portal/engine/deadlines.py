@@ -27,14 +27,19 @@ def time_limit_for(case: Case, stage: str):
 
 def _new_row(case: Case, stage: str, started_at: datetime, days: int, rule: str, cal: WorkingCalendar,
              base: CaseDeadline | None = None, paused_days: int = 0, extended_days: int = 0,
-             reason: str = "") -> CaseDeadline:
+             reason: str = "", rule_zh: str | None = None) -> CaseDeadline:
     total = days + paused_days + extended_days
     result = cal.add_working_days(started_at, total)
+    explanation = result.as_dict()
+    if rule_zh is None and base is not None and base.rule == rule:
+        rule_zh = (base.explanation or {}).get("rule_zh")  # a superseding row keeps its rule in both languages
+    if rule_zh:
+        explanation["rule_zh"] = rule_zh  # the Chinese rule text rides in the JSON column (no migration)
     row = CaseDeadline(
         stage=stage, started_at=started_at, days=days, rule=rule,
         due_date=result.due_date, due_at=result.due_at,
         unknown_years=",".join(str(y) for y in result.unknown_years),
-        explanation=result.as_dict(), paused_days=paused_days, extended_days=extended_days,
+        explanation=explanation, paused_days=paused_days, extended_days=extended_days,
         extension_reason=reason, active=True,
     )
     if base is not None:
@@ -51,7 +56,8 @@ def start_stage(case: Case, stage: str, now: datetime) -> CaseDeadline:
     """Close whatever stage was running and start ``stage`` with its time limit."""
     close_active(case, now)
     limit = time_limit_for(case, stage)
-    return _new_row(case, stage, now, limit.days, limit.rule, calendar_for(case.jurisdiction))
+    return _new_row(case, stage, now, limit.days, limit.rule, calendar_for(case.jurisdiction),
+                    rule_zh=limit.rule_zh)
 
 
 def close_active(case: Case, now: datetime) -> None:
@@ -73,7 +79,7 @@ def recompute_for_classification(case: Case) -> CaseDeadline | None:
     return _new_row(case, active.stage, active.started_at, limit.days, limit.rule,
                     calendar_for(case.jurisdiction), base=active,
                     paused_days=active.paused_days, extended_days=active.extended_days,
-                    reason=active.extension_reason)
+                    reason=active.extension_reason, rule_zh=limit.rule_zh)
 
 
 def resume(case: Case, now: datetime) -> int:

@@ -27,9 +27,9 @@ KINDS = ("correction", "practice", "guide")
 def _page_helpers():
     """Helpers base.html needs on every page (staff pages too): language switch, large text."""
     from ..i18n import here, lang_url
-    from .views import as_deadline_view
+    from .views import as_deadline_view, rule_text
 
-    return {"lang_url": lang_url, "here": here, "as_deadline_view": as_deadline_view,
+    return {"lang_url": lang_url, "here": here, "as_deadline_view": as_deadline_view, "rule_text": rule_text,
             "large_text_on": lambda: request.cookies.get("large") == "1"}
 
 

@@ -14,7 +14,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from ..engine.deadlines import is_overdue
-from ..i18n import choose, pick
+from ..i18n import choose, lang, pick
 from ..models import Case, CaseDeadline
 from ..privacy import complainant_values, redact
 
@@ -51,7 +51,7 @@ RATING_LABELS = {5: _l("Very satisfied"), 4: _l("Satisfied"), 3: _l("Basically s
                  2: _l("Dissatisfied"), 1: _l("Very dissatisfied")}
 
 # Internal source references ("(seed 002)", "(DOMAIN national rules)") are for staff, not the public.
-_SOURCE_REF = re.compile(r"\s*\((?:seed \d+|DOMAIN[^)]*|core default)\)\s*$", re.IGNORECASE)
+_SOURCE_REF = re.compile(r"\s*[(（](?:seed \d+|DOMAIN[^)）]*|core default)[)）]\s*$", re.IGNORECASE)
 
 
 @dataclass
@@ -121,6 +121,22 @@ def public_rule(rule: str) -> str:
     return _SOURCE_REF.sub("", rule or "").strip()
 
 
+def rule_text(d: CaseDeadline) -> str:
+    """A stored deadline's rule in the reader's language, with its source reference.
+
+    English readers get ``rule``; Chinese readers the Chinese text stored with the row
+    (``explanation["rule_zh"]``, written since rules have one), else the text today's plugins
+    give that English rule, converted with s2t for zh_Hant; else the English rule as stored.
+    """
+    if lang() == "en":
+        return d.rule or ""
+    zh = (d.explanation or {}).get("rule_zh") or ""
+    if not zh:
+        host = current_app.extensions.get("portal_plugins")
+        zh = host.rule_zh(d.rule) if host is not None and d.rule else ""
+    return choose(zh, d.rule or "") if zh else (d.rule or "")
+
+
 def deadline_view(d: CaseDeadline, now: datetime | None = None) -> DeadlineView:
     x = d.explanation or {}
     counted = [day for day in (_parse_day(v) for v in x.get("counted", [])) if day]
@@ -133,7 +149,7 @@ def deadline_view(d: CaseDeadline, now: datetime | None = None) -> DeadlineView:
     now = now or datetime.now(timezone.utc)
     return DeadlineView(
         stage=d.stage, stage_label=str(STAGE_LABELS.get(d.stage, d.stage)), days=d.days, due_date=d.due_date,
-        due_at=d.due_at, started_at=d.started_at, rule=public_rule(d.rule), paused_days=d.paused_days,
+        due_at=d.due_at, started_at=d.started_at, rule=public_rule(rule_text(d)), paused_days=d.paused_days,
         extended_days=d.extended_days, active=d.active, met_at=d.met_at,
         overdue=d.is_overdue(now), unknown_years=d.unknown_years or "",
         counted=counted, makeup_days=makeup, skipped=skipped,

@@ -32,7 +32,8 @@ class ExampleCounty(JurisdictionPlugin):
     @hookimpl
     def portal_time_limit(self, jurisdiction, category, complexity, stage):
         if stage == "reply" and complexity == "general":
-            return TimeLimit(2, "Example County: general matters answered within 2 working days (fictional)")
+            return TimeLimit(2, "Example County: general matters answered within 2 working days (fictional)",
+                             "示例县：一般事项2个工作日内答复（虚构规则）")
         return None
 
 
