@@ -24,20 +24,23 @@ install: $(STAMP)
 
 # Compile the catalogues (.mo files are not committed). `pybabel compile` leaves fuzzy entries out.
 translations: $(STAMP)
-	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then $(VENV)/bin/pybabel --quiet compile --directory translations; fi
+	@if ls $(TRANSLATIONS)/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then $(VENV)/bin/pybabel --quiet compile --directory $(TRANSLATIONS); fi
 
-# translations/messages.pot from portal/ and plugins/ (the arguments live in portal/i18n_tools.py).
+# portal/translations/messages.pot from portal/ and plugins/ (the arguments live in portal/i18n_tools.py).
+# The catalogues live inside the package so that a wheel ships them (see portal/translations/README.md).
+TRANSLATIONS := portal/translations
+
 extract-messages: $(STAMP)
-	$(PY) -m portal.i18n_tools extract translations/messages.pot
+	$(PY) -m portal.i18n_tools extract $(TRANSLATIONS)/messages.pot
 
 # After adding strings: extract, merge into the three catalogues (no fuzzy guesses), fill
 # English, derive Traditional from Simplified. Then translate the new (empty) zh_Hans entries,
-# run this again to re-derive zh_Hant, and `make translations`. See translations/README.md.
+# run this again to re-derive zh_Hant, and `make translations`. See portal/translations/README.md.
 update-messages: extract-messages
-	$(VENV)/bin/pybabel --quiet update --input-file translations/messages.pot --output-dir translations --no-fuzzy-matching --ignore-obsolete --no-wrap
-	$(PY) -m portal.i18n_tools fill-english translations/en/LC_MESSAGES/messages.po
-	$(PY) -m portal.i18n_tools derive-traditional translations/zh_Hans/LC_MESSAGES/messages.po translations/zh_Hant/LC_MESSAGES/messages.po
-	@$(PY) -m portal.i18n_tools check translations translations/messages.pot || echo "(translate the entries listed above in translations/zh_Hans/LC_MESSAGES/messages.po, then run make update-messages again)"
+	$(VENV)/bin/pybabel --quiet update --input-file $(TRANSLATIONS)/messages.pot --output-dir $(TRANSLATIONS) --no-fuzzy-matching --ignore-obsolete --no-wrap
+	$(PY) -m portal.i18n_tools fill-english $(TRANSLATIONS)/en/LC_MESSAGES/messages.po
+	$(PY) -m portal.i18n_tools derive-traditional $(TRANSLATIONS)/zh_Hans/LC_MESSAGES/messages.po $(TRANSLATIONS)/zh_Hant/LC_MESSAGES/messages.po
+	@$(PY) -m portal.i18n_tools check $(TRANSLATIONS) $(TRANSLATIONS)/messages.pot || echo "(translate the entries listed above in $(TRANSLATIONS)/zh_Hans/LC_MESSAGES/messages.po, then run make update-messages again)"
 
 $(INSTANCE)/secret_key:
 	mkdir -p $(INSTANCE)

@@ -34,6 +34,9 @@ def create_app(config: dict | None = None) -> Flask:
     dbsetup.configure_engine_options(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
+    from .i18n_tools import prepare_catalogues
+
+    prepare_catalogues(app)  # an installed portal compiles its packaged .po files on first start
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     csrf.init_app(app)
     login_manager.init_app(app)

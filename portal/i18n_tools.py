@@ -12,6 +12,8 @@ Commands (``python -m portal.i18n_tools ...``):
     fill-english PO                   msgstr = msgid for every empty entry of the en catalogue
     derive-traditional SRC DST        rewrite DST (zh_Hant) from SRC (zh_Hans)
     compile [DIR]                     write the .mo files that are missing or stale
+    compile-into TARGET               compile the packaged catalogues into TARGET (as an installed
+                                      portal does at start when it ships no .mo files)
     check [DIR [POT]]                 list untranslated, fuzzy or malformed entries (exit 1 if any)
                                       against POT, or a fresh extraction
 
@@ -19,7 +21,9 @@ The tests use the same functions (``extract``, ``catalogue_problems``, ``compile
 """
 from __future__ import annotations
 
+import hashlib
 import io
+import logging
 import os
 import re
 import sys
@@ -31,8 +35,11 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
-#: Where the catalogues live (config's BABEL_TRANSLATION_DIRECTORIES points here too).
-TRANSLATIONS = ROOT / "translations"
+#: Where the catalogues live: inside the package, so a wheel ships its .po files (package data).
+#: The .mo files are compiled, not committed: `make translations` writes them here in a checkout;
+#: an installed portal without them compiles them at start into its instance folder
+#: (``prepare_catalogues``), and config's BABEL_TRANSLATION_DIRECTORIES points at the result.
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 DOMAIN = "messages"
 LOCALES = ("zh_Hans", "zh_Hant", "en")
 CHINESE = ("zh_Hans", "zh_Hant")
@@ -159,14 +166,12 @@ def derive_traditional(src: str, dst: str) -> int:
 
 def compile_catalogues(directory=None) -> list[Path]:
     """Write ``<locale>/LC_MESSAGES/messages.mo`` next to every .po under ``directory``
-    (default: the project's translations/) when it is missing or differs from what the .po
+    (default: the packaged portal/translations/) when it is missing or differs from what the .po
     compiles to. Fuzzy entries are left out, as ``pybabel compile`` does. Returns the .mo
     files written (an empty list when all were current)."""
     written = []
     for po in sorted(Path(directory or TRANSLATIONS).glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
-        buf = io.BytesIO()
-        write_mo(buf, _load(po), use_fuzzy=False)
-        data = buf.getvalue()
+        data = _compiled_mo(po)
         mo = po.with_suffix(".mo")
         if mo.exists() and mo.read_bytes() == data:
             continue
@@ -175,6 +180,73 @@ def compile_catalogues(directory=None) -> list[Path]:
         os.replace(tmp, mo)  # atomic: a concurrent reader sees the old or the new file
         written.append(mo)
     return written
+
+
+def _compiled_mo(po: Path) -> bytes:
+    buf = io.BytesIO()
+    write_mo(buf, _load(po), use_fuzzy=False)
+    return buf.getvalue()
+
+
+def _fresh_next_to_po(directory: Path) -> bool:
+    """Every .po under ``directory`` has a .mo beside it that is not older than the .po."""
+    pos = list(directory.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
+    if not pos:
+        return False
+    for po in pos:
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            return False
+    return True
+
+
+def compile_into(target, source=None) -> list[Path]:
+    """Compile the .po files under ``source`` (the packaged catalogues) into ``target``
+    (``<locale>/LC_MESSAGES/messages.mo``), each only when it is missing or was compiled from a
+    different .po: a sidecar ``messages.mo.sha1`` records the .po's hash, because an upgraded
+    wheel may install .po files with older timestamps than the .mo compiled from their
+    predecessors. Atomic writes, so workers starting together are safe."""
+    source, target = Path(source or TRANSLATIONS), Path(target)
+    written = []
+    for po in sorted(source.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+        digest = hashlib.sha1(po.read_bytes()).hexdigest()
+        mo = target / po.relative_to(source).with_suffix(".mo")
+        stamp = mo.with_name(mo.name + ".sha1")
+        if mo.exists() and stamp.exists() and stamp.read_text().strip() == digest:
+            continue
+        mo.parent.mkdir(parents=True, exist_ok=True)
+        for path, data in ((mo, _compiled_mo(po)), (stamp, digest.encode())):
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
+        written.append(mo)
+    return written
+
+
+def prepare_catalogues(app) -> None:
+    """At app start: make sure Flask-Babel finds compiled catalogues.
+
+    A checkout after `make translations` has fresh .mo files beside the .po files and uses them.
+    An installed portal (a wheel ships only the .po files) or a checkout with missing or stale
+    .mo files compiles them into ``<instance>/translations`` and points
+    BABEL_TRANSLATION_DIRECTORIES there. A directory configured by the operator is left alone."""
+    configured = app.config.get("BABEL_TRANSLATION_DIRECTORIES")
+    if configured and Path(configured).resolve() != TRANSLATIONS.resolve():
+        return
+    if _fresh_next_to_po(TRANSLATIONS):
+        app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS)
+        return
+    target = Path(app.instance_path) / "translations"
+    try:
+        compile_into(target)
+    except OSError as exc:  # an unwritable instance folder: compile into a private temp folder
+        import tempfile
+
+        target = Path(tempfile.mkdtemp(prefix="bancheng-translations-"))
+        logging.getLogger(__name__).warning("cannot write catalogues to the instance folder (%s); using %s",
+                                            exc, target)
+        compile_into(target)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(target)
 
 
 # --------------------------------------------------------------------------- checks
@@ -303,6 +375,9 @@ def main(argv=None):
         print(f"zh_Hant: {derive_traditional(*args)} messages")
     elif cmd == "compile":
         for mo in compile_catalogues(*args):
+            print(f"compiled {mo}")
+    elif cmd == "compile-into":
+        for mo in compile_into(*args):
             print(f"compiled {mo}")
     elif cmd == "check":
         directory = args[0] if args else None

@@ -3,8 +3,8 @@ placeholders) in zh_Hans, zh_Hant and en; zh_Hant is what derive-traditional mak
 and pages really render in each language through Flask-Babel.
 
 When this fails after you added strings: `make update-messages`, translate the empty entries
-of translations/zh_Hans/LC_MESSAGES/messages.po, `make update-messages` again (see
-translations/README.md)."""
+of portal/translations/zh_Hans/LC_MESSAGES/messages.po, `make update-messages` again (see
+portal/translations/README.md)."""
 from __future__ import annotations
 
 import shutil
@@ -22,7 +22,7 @@ HEADING = {
 }
 HTML_LANG = {"zh_Hans": 'lang="zh-Hans"', "zh_Hant": 'lang="zh-Hant"', "en": 'lang="en"'}
 FIX = ("When strings were added: make update-messages, translate the empty entries of "
-       "translations/zh_Hans/LC_MESSAGES/messages.po, make update-messages again.")
+       "portal/translations/zh_Hans/LC_MESSAGES/messages.po, make update-messages again.")
 
 
 @pytest.fixture(scope="module", autouse=True)

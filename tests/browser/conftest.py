@@ -96,9 +96,9 @@ def _ipv6_loopback() -> bool:
 
 
 def compile_catalogs() -> None:
-    """Compile translations/*.po to .mo when missing or stale (what `make translations` does),
+    """Compile portal/translations/*.po to .mo when missing or stale (what `make translations` does),
     so the Chinese and English journeys see their language even when pytest is run alone."""
-    pos = sorted((ROOT / "translations").glob("*/LC_MESSAGES/messages.po"))
+    pos = sorted((ROOT / "portal" / "translations").glob("*/LC_MESSAGES/messages.po"))
     stale = [po for po in pos
              if not po.with_suffix(".mo").exists() or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime]
     if not stale:
