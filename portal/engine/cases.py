@@ -30,7 +30,13 @@ from ..models import (
 )
 from . import deadlines
 from .errors import Conflict, Invalid, NotAllowed
-from .numbering import hash_access_code, new_access_code, next_case_number
+from .numbering import (
+    access_code_for_submission,
+    hash_access_code,
+    new_access_code,
+    next_case_number,
+    submission_key,
+)
 
 RATING_LEVELS = (5, 4, 3, 2, 1)
 
@@ -116,8 +122,14 @@ def file_case(
     guide_id: int | None = None,
     attachments: list[dict] | None = None,
     now: datetime | None = None,
+    submission: str | None = None,
 ) -> Filed:
-    """Create a case with its number, hashed access code, first event and first deadline."""
+    """Create a case with its number, hashed access code, first event and first deadline.
+
+    ``submission``: the public form's one-time submission id. Its keyed hash is stored under
+    a unique index, so a second filing of the same form fails with an IntegrityError (the
+    caller finds the first case with ``numbering.submission_key``), and the access code is
+    derived from it, so both answers of a double-click show the same code."""
     now = now or utcnow()
     matter = (matter or "").strip()
     description = (description or "").strip()
@@ -126,12 +138,13 @@ def file_case(
     wf = workflow_for(jurisdiction.code)
     hooks = plugins().for_jurisdiction(jurisdiction.code)
     tiers = hooks.portal_escalation_tiers()
-    code = new_access_code()
+    code = access_code_for_submission(submission) if submission else new_access_code()
     local_year = now.astimezone(SHANGHAI).year
     try:
         case = Case(
             number=next_case_number(jurisdiction.case_prefix, local_year),
             access_code_hash=hash_access_code(code),
+            submission_id=submission_key(submission) if submission else None,
             jurisdiction=jurisdiction,
             centre_id=centre_id,
             window_id=window_id,
@@ -165,13 +178,28 @@ def file_case(
             from_state="", to_state=wf.initial, note="", public=True,
             data={"channel": channel, "first_receiver": receiver.display_name if receiver else None},
         ))
-        stats.record_event(case, case.events[-1])
-        db.session.commit()
+        ev = case.events[-1]
+        stats.record_event(case, ev)
+        _commit_keeping_state()
     except Exception:
         db.session.rollback()
         raise
-    _notify_plugins(case, case.events[-1])
+    _notify_plugins(case, ev)
     return Filed(case, code)
+
+
+def _commit_keeping_state() -> None:
+    """Commit without expiring the session's objects: what this transaction has just written
+    is what the database now holds, so reading the new case afterwards (its number for the
+    receipt, its event and jurisdiction for the notifiers) need not reload it (three SELECTs
+    per filing). Anything not loaded still loads lazily."""
+    session = db.session()
+    keep = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep
 
 
 # -- actions --------------------------------------------------------------------

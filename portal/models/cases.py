@@ -45,6 +45,9 @@ class Case(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(40), unique=True)
     access_code_hash: Mapped[str] = mapped_column(String(256))
+    # Keyed hash of the one-time submission id of the public form that filed the case (NULL for
+    # staff intake and older cases): the unique index makes a double-click file only once.
+    submission_id: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdiction.id"), index=True)
     centre_id: Mapped[int | None] = mapped_column(ForeignKey("service_centre.id"))

@@ -7,9 +7,14 @@ validated together, so every problem is listed at once; then files are written u
 generated names and the case with its attachment rows is committed in one transaction.
 If anything fails, the files are removed and nothing of the case is left.
 
-With CSRF protection on, every form rendering carries a one-time submission id kept
-in the session: a replayed or double-clicked submission is refused with a 400 page
-that points to the receipt of the case already filed, instead of filing it twice.
+Every form rendering carries a one-time submission id kept in the session. With CSRF
+protection on, a submission id that is not open (a replay after the receipt came back)
+is refused with a 400 page that points to the receipt of the case already filed. Two
+requests of the same form at the same instant (a double-click: both carry the same
+session, in which the id is still open) are caught by the database: the case stores the
+id's keyed hash under a unique index, the second insert fails, is rolled back, and that
+request is sent to the first one's receipt, with the same access code (derived from the
+id, see portal/engine/numbering.py). Never a second case, never a 500.
 """
 from __future__ import annotations
 
@@ -18,11 +23,13 @@ import secrets
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
 from ..engine import cases as engine
 from ..engine.errors import EngineError
-from ..engine.numbering import check_access_code, hash_access_code
+from ..engine.numbering import access_code_for_submission, check_access_code, hash_access_code, submission_key
 from ..extensions import db, limiter
 from ..forms import CONTACT_FIELDS, MATTER_FIELDS, IntakeForm, RateForm, TrackForm, extra_data, extra_fields
 from ..i18n import pick
@@ -50,8 +57,14 @@ def _dummy_hash() -> str:
 
 
 def _jurisdiction_or_404(code: str) -> Jurisdiction:
-    j = db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == code))
-    if j is None or j not in enabled_jurisdictions():
+    """The enabled jurisdiction with its centres, in one query. Enabled means owned by an
+    enabled plugin (what ``enabled_jurisdictions()`` checks, without loading every row)."""
+    host = current_app.extensions["portal_plugins"]
+    if code not in {s.code for s in host.jurisdiction_specs()}:
+        abort(404)
+    j = db.session.execute(select(Jurisdiction).where(Jurisdiction.code == code)
+                           .options(joinedload(Jurisdiction.centres))).unique().scalar_one_or_none()
+    if j is None:
         abort(404)
     return j
 
@@ -136,7 +149,8 @@ def file_case(code):
         return _render_form(j, form, _open_submission())
 
     submission = request.form.get("submission")
-    if _csrf_on() and submission not in session.get("open_submissions", []):
+    is_open = submission in session.get("open_submissions", [])
+    if _csrf_on() and not is_open:
         return _replayed(submission)
     form.validate()
     if not (form.matter.errors or form.description.errors or getattr(form, "csrf_token", None) and
@@ -166,20 +180,35 @@ def file_case(code):
             complainant={"name": form.name.data, "phone": form.phone.data,
                          "id_number": form.id_number.data, "address": form.address.data},
             extra=extra_data(form), attachments=written,
+            # only an id this session was given: a chosen one must never lead to another's case
+            submission=submission if is_open else None,
         )
-    except Exception:
+    except Exception as e:
         db.session.rollback()
         if not _committed(written):
             discard_files(written)
-        raise
-    session["receipt"] = {"number": filed.case.number, "code": filed.access_code}
-    _remember(filed.case.number)
+        first = _filed_by(submission) if is_open and isinstance(e, IntegrityError) else None
+        if first is None:
+            raise
+        # The same form sent twice at once: the other request filed it; show its receipt.
+        return _to_receipt(first, access_code_for_submission(submission), submission)
+    return _to_receipt(filed.case.number, filed.access_code, submission)
+
+
+def _filed_by(submission: str) -> str | None:
+    """The number of the case this submission id filed, if any."""
+    return db.session.scalar(select(Case.number).where(Case.submission_id == submission_key(submission)))
+
+
+def _to_receipt(number: str, code: str, submission: str | None):
+    session["receipt"] = {"number": number, "code": code}
+    _remember(number)
     if submission:
         session["open_submissions"] = [s for s in session.get("open_submissions", []) if s != submission]
         filed_map = dict(list(session.get("filed_submissions", {}).items())[-OPEN_SUBMISSIONS_MAX + 1:])
-        filed_map[submission] = filed.case.number
+        filed_map[submission] = number
         session["filed_submissions"] = filed_map
-    return redirect(url_for("public.receipt", number=filed.case.number), 303)
+    return redirect(url_for("public.receipt", number=number), 303)
 
 
 def _committed(written: list[dict]) -> bool:
