@@ -1,5 +1,6 @@
-"""case.submission_id: the public form's one-time submission id, unique, so that two
-requests of the same form (a double-click) can never file two cases
+"""case.submission_id: unique one-time submission id of the public form
+
+Two requests of the same form (a double-click) can never file two cases.
 
 Revision ID: 0004
 Revises: 0003
