@@ -22,6 +22,7 @@ from ..i18n import pick, role_label
 from ..models import Department, Jurisdiction, StaffUser
 from . import bp
 from .access import ADMIN, audit, roles_required, scoped_or_404, visible_ids, visible_jurisdictions
+from .auth import update_session_auth_hash
 from .users import ROLES, UserError, create_staff_user
 
 
@@ -166,6 +167,9 @@ def admin_user_password(user_id):
         abort(400)
     password = new_password()
     user.set_password(password)
+    # The user's other sessions end on their next request (their password fingerprint no longer
+    # matches, see staff/auth.py); an administrator resetting their own password stays logged in here.
+    update_session_auth_hash(user)
     audit("user.reset_password", f"user:{user.username}", user.jurisdiction_id)
     db.session.commit()
     return render_template("staff/admin/password.html", user=user, password=password)

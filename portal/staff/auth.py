@@ -2,9 +2,16 @@
 
 Sessions expire PORTAL_SESSION_HOURS after login however busy the user is: the cookie's
 own lifetime slides with every request, so the login time is kept and checked too.
+
+A session also carries a fingerprint of the user's password hash (Django's session auth
+hash): when the password is reset, every other session of that user stops matching and is
+logged out on its next request, without a column or a session store. The session that
+changed its own password gets the new fingerprint (``update_session_auth_hash``).
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import time
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
@@ -27,6 +34,20 @@ class LoginForm(FlaskForm):
 
 
 SINCE_KEY = "staff_since"
+AUTH_KEY = "staff_auth"
+
+
+def session_auth_hash(user: StaffUser) -> str:
+    """A keyed fingerprint of the user's password hash: changes whenever the password does,
+    and reveals nothing of the hash (the session cookie is signed, not encrypted)."""
+    key = hashlib.sha256(b"bancheng.staff.session-auth:" + str(current_app.secret_key).encode()).digest()
+    return hmac.new(key, (user.password_hash or "").encode(), hashlib.sha256).hexdigest()
+
+
+def update_session_auth_hash(user: StaffUser) -> None:
+    """Keep this session logged in after its own user's password changed."""
+    if current_user.is_authenticated and current_user.id == user.id:
+        session[AUTH_KEY] = session_auth_hash(user)
 
 
 def _safe_next(target: str | None) -> str:
@@ -43,12 +64,18 @@ def expire_staff_session():
         return None
     since = session.get(SINCE_KEY)
     limit = int(current_app.config["PORTAL_SESSION_HOURS"]) * 3600
-    if isinstance(since, int) and 0 <= time.time() - since < limit:
+    fresh = isinstance(since, int) and 0 <= time.time() - since < limit
+    # A session from before the fingerprint existed has none and ends too.
+    same_password = hmac.compare_digest(str(session.get(AUTH_KEY, "")), session_auth_hash(current_user))
+    if fresh and same_password:
         return None
     logout_user()
     session.clear()
     if request.blueprint == "staff" and request.endpoint != "staff.login":
-        flash(_("Your session has expired. Please log in again."), "info")
+        if fresh:
+            flash(_("Your password was changed. Please log in again."), "info")
+        else:
+            flash(_("Your session has expired. Please log in again."), "info")
         return redirect(url_for("staff.login", next=request.path if request.method == "GET" else None))
     return None
 
@@ -71,6 +98,7 @@ def login():
             session.permanent = True
             login_user(user)
             session[SINCE_KEY] = int(time.time())
+            session[AUTH_KEY] = session_auth_hash(user)
             return redirect(_safe_next(request.args.get("next")))
         flash(_("Wrong username or password."), "error")
         return render_template("staff/login.html", form=form), 401
