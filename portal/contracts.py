@@ -149,6 +149,27 @@ class TimeLimit:
 
 
 @dataclass(frozen=True)
+class DefaultRating:
+    """The rating a reply gets when the person has not rated it within a period (好差评 default
+    rating, e.g. Guangdong: 7 calendar days -> 3 基本满意). The period starts at the reply; the
+    reply day does not count and the period ends at 24:00 of its last day (Asia/Shanghai).
+    ``counting`` is ``"calendar"`` (every day counts) or ``"working"`` (the jurisdiction's
+    working calendar). The sweep records the rating, marked as given by default."""
+
+    days: int
+    level: int  # 5 非常满意 ... 1 非常不满意
+    counting: str = "calendar"
+    rule: str = ""  # e.g. "Guangdong: not rated within 7 calendar days of the reply -> basically satisfied"
+    rule_zh: str = ""
+
+    def __post_init__(self):
+        if self.counting not in ("calendar", "working"):
+            raise ValueError(f"DefaultRating.counting must be 'calendar' or 'working', not {self.counting!r}")
+        if self.level not in (1, 2, 3, 4, 5) or self.days < 1:
+            raise ValueError("DefaultRating needs a level 1-5 and a period of at least one day")
+
+
+@dataclass(frozen=True)
 class ScreeningResult:
     """A matter refused at intake: why, and where the person should go instead."""
 

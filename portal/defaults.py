@@ -176,6 +176,10 @@ class CorePlugin:
         return AccountabilityOutcome(kind, occurrence, "记录在案", "Recorded")
 
     @hookimpl(trylast=True)
+    def portal_default_rating(self, jurisdiction):
+        return None  # nationally an unrated reply stays unrated; provinces that default one say so
+
+    @hookimpl(trylast=True)
     def portal_case_transitioned(self, jurisdiction, case, event):
         return None
 

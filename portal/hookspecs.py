@@ -75,6 +75,11 @@ def portal_accountability_outcome(jurisdiction, kind, occurrence):
     """Return the AccountabilityOutcome of the n-th failure of a kind. Stops at first non-None result."""
 
 
+@hookspec(firstresult=True)
+def portal_default_rating(jurisdiction):
+    """Return the DefaultRating given to replies the person leaves unrated, or None for none. Stops at first non-None result."""
+
+
 # -- events ---------------------------------------------------------------------
 @hookspec
 def portal_case_transitioned(jurisdiction, case, event):

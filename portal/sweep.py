@@ -3,19 +3,26 @@
 A case is flagged overdue once (its flag_overdue event), escalated once per deadline up
 to the tier the jurisdiction marks ``auto_when_overdue`` and notified once per deadline
 (Notification dedupe keys); running it twice changes nothing the second time.
+
+It also applies a jurisdiction's default rating (``portal_default_rating``, e.g. Guangdong:
+a reply not rated within 7 calendar days is rated 基本满意): once the period after the reply
+has passed and the person has not rated it, the engine records the rating in the person's
+place, marked as given by default. A rated reply is never rated again, so this is idempotent too.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
-from .engine.cases import SYSTEM, allowed_actions, perform
+from .calendar import SHANGHAI, _end_of_day
+from .engine.calendars import calendar_for
+from .engine.cases import SYSTEM, allowed_actions, can_rate, default_rate, perform
 from .engine.errors import EngineError
 from .extensions import db
-from .models import Case
+from .models import Case, Jurisdiction, Rating
 from .notify import department_handlers, notify, staff_of, unique
 #: Notify when a deadline falls within this window (the staff queue's "due soon" uses it too).
 DUE_SOON = timedelta(hours=24)
@@ -52,7 +59,47 @@ def sweep(now: datetime) -> dict:
         notified += notify(f"duesoon:{case.id}:{deadline.id if deadline else 0}", people, "due_soon",
                            _("[%(number)s] due within a day", number=case.number), f"{case.number}\n{case.matter}",
                            case)
-    return {"flagged": flagged, "escalated": escalated, "notified": notified}
+    defaulted = default_ratings(now)
+    return {"flagged": flagged, "escalated": escalated, "notified": notified, "defaulted": defaulted}
+
+
+def default_rating_due(case: Case, policy) -> datetime:
+    """When the period for rating ``case``'s reply ends (24:00 of its last day, Asia/Shanghai);
+    the default rating applies after that moment. The reply day does not count."""
+    if policy.counting == "working":
+        return calendar_for(case.jurisdiction).add_working_days(case.replied_at, policy.days).due_at
+    replied = case.replied_at
+    if replied.tzinfo is None:
+        replied = replied.replace(tzinfo=timezone.utc)
+    return _end_of_day(replied.astimezone(SHANGHAI).date() + timedelta(days=policy.days))
+
+
+def default_ratings(now: datetime) -> int:
+    """Rate by default every reply left unrated past its jurisdiction's period; returns how many."""
+    host = current_app.extensions["portal_plugins"]
+    done = 0
+    for spec in host.jurisdiction_specs():
+        policy = host.for_jurisdiction(spec.code).portal_default_rating()
+        if policy is None:
+            continue
+        # A coarse filter in SQL (no period is shorter than its number of calendar days; no
+        # rating since the last reply), the exact period and the workflow per case.
+        candidates = db.session.scalars(
+            select(Case).join(Jurisdiction, Case.jurisdiction_id == Jurisdiction.id)
+            .where(Jurisdiction.code == spec.code, Case.replied_at.is_not(None),
+                   Case.replied_at < now - timedelta(days=policy.days), Case.archived_at.is_(None),
+                   ~exists().where(Rating.case_id == Case.id, Rating.at >= Case.replied_at))
+            .order_by(Case.id)
+        ).all()
+        for case in candidates:
+            if now <= default_rating_due(case, policy) or not can_rate(case):
+                continue
+            try:
+                default_rate(case, policy, now=now)
+                done += 1
+            except EngineError:
+                db.session.rollback()  # the person rated (or staff acted) meanwhile; the next run sees it
+    return done
 
 
 def _escalate_to_auto_tier(case: Case, now: datetime) -> int:

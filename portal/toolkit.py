@@ -16,6 +16,7 @@ from .contracts import (  # noqa: F401  (re-exported)
     Category,
     CentreSpec,
     Channel,
+    DefaultRating,
     DepartmentSpec,
     EscalationTier,
     JurisdictionSpec,

@@ -68,7 +68,7 @@ def test_sweep_overdue_is_idempotent(app):
     first = json.loads(run(app, "sweep-overdue", "--now", "2026-04-01T09:00:00+08:00"))
     second = json.loads(run(app, "sweep-overdue", "--now", "2026-04-01T09:05:00+08:00"))
     assert first["flagged"] == 1 and first["notified"] >= 1
-    assert second == {"flagged": 0, "escalated": 0, "notified": 0}
+    assert second == {"flagged": 0, "escalated": 0, "notified": 0, "defaulted": 0}
 
 
 def test_calendar_import_and_override(app, tmp_path):

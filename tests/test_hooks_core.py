@@ -150,7 +150,7 @@ def test_hook_portal_escalation_tiers_drive_escalation_and_the_sweep(make_app):
         result = sweep(shanghai(2026, 3, 10, 9, 0))
         assert result["flagged"] == 1 and result["escalated"] == 1
         assert case.escalation_tier == "chief" and case.overdue_flagged
-        assert sweep(shanghai(2026, 3, 10, 9, 5)) == {"flagged": 0, "escalated": 0, "notified": 0}
+        assert sweep(shanghai(2026, 3, 10, 9, 5)) == {"flagged": 0, "escalated": 0, "notified": 0, "defaulted": 0}
 
 
 def test_hook_portal_intake_channels_and_portal_intake_form_shape_the_form(make_app):

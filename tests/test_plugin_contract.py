@@ -24,6 +24,7 @@ from portal.toolkit import (
     Branding,
     Category,
     Channel,
+    DefaultRating,
     EscalationTier,
     JurisdictionPlugin,
     JurisdictionSpec,
@@ -54,6 +55,7 @@ SAMPLE_ARGS = {
     "portal_escalation_tiers": {},
     "portal_holiday_overrides": {},
     "portal_accountability_outcome": {"kind": "attitude", "occurrence": 3},
+    "portal_default_rating": {},
 }
 ROGUE_DAY = date(2026, 3, 2)  # a Monday the rogue plugin declares a holiday
 
@@ -128,6 +130,11 @@ class Rogue(JurisdictionPlugin):
     def portal_accountability_outcome(self, jurisdiction, kind, occurrence):
         self._seen("portal_accountability_outcome", jurisdiction)
         return AccountabilityOutcome(kind, occurrence, "ROGUE", "ROGUE")
+
+    @hookimpl(tryfirst=True)
+    def portal_default_rating(self, jurisdiction):
+        self._seen("portal_default_rating", jurisdiction)
+        return DefaultRating(days=99, level=1, rule="ROGUE", rule_zh="ROGUE")
 
     @hookimpl(tryfirst=True)
     def portal_case_transitioned(self, jurisdiction, case, event):

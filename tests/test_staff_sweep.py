@@ -109,7 +109,7 @@ def test_sweep_flags_escalates_and_notifies_once(county):
     # idempotent: running again (cron every few minutes) changes and sends nothing
     before, text = counts(), outbox(app)
     for minutes in (5, 10, 15):
-        assert sweep(shanghai(2026, 10, 1, 0, minutes)) == {"flagged": 0, "escalated": 0, "notified": 0}
+        assert sweep(shanghai(2026, 10, 1, 0, minutes)) == {"flagged": 0, "escalated": 0, "notified": 0, "defaulted": 0}
     assert counts() == before and outbox(app) == text
 
     # the make-up Saturday 10 October is still inside the limit; the 11th is not
@@ -127,6 +127,6 @@ def test_the_cli_command_runs_the_sweep(county):
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["flagged"] == 1
     result = runner.invoke(args=["portal", "sweep-overdue", "--now", "2026-10-01T09:05"])
-    assert json.loads(result.output) == {"flagged": 0, "escalated": 0, "notified": 0}
+    assert json.loads(result.output) == {"flagged": 0, "escalated": 0, "notified": 0, "defaulted": 0}
     db.session.expire_all()
     assert db.session.get(Case, case.id).overdue_flagged

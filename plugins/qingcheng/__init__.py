@@ -18,6 +18,7 @@ from portal.toolkit import (
     Category,
     CentreSpec,
     Channel,
+    DefaultRating,
     DepartmentSpec,
     EscalationTier,
     JurisdictionPlugin,
@@ -28,6 +29,13 @@ from portal.toolkit import (
     Workflow,
     hookimpl,
     transition,
+)
+
+#: Guangdong's 好差评 default (DOMAIN national rules): not rated within 7 calendar days -> 3 基本满意.
+GUANGDONG_DEFAULT_RATING = DefaultRating(
+    days=7, level=3, counting="calendar",
+    rule="Guangdong: a reply not rated within 7 calendar days is rated 'basically satisfied' by default (DOMAIN national rules)",
+    rule_zh="广东省：答复后7个自然日内未评价的，默认评价为“基本满意”（DOMAIN national rules）",
 )
 
 STAFF = ("clerk", "handler", "supervisor")
@@ -201,6 +209,11 @@ class Qingcheng(JurisdictionPlugin):
             return TimeLimit(0, "Qingcheng: ordinary problems handled on the spot (seed 004)",
                              "清城区：一般问题当场办（seed 004）")
         return None
+
+    # seed 004: Qingcheng (Qingyuan) is in Guangdong, whose 好差评 rules rate a reply 基本满意 when unrated for 7 calendar days (DOMAIN national rules).
+    @hookimpl
+    def portal_default_rating(self, jurisdiction):
+        return GUANGDONG_DEFAULT_RATING
 
     # seed 004: hall window → back-office unit → centre coordinates → district-level coordination.
     @hookimpl

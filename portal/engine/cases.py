@@ -215,7 +215,7 @@ def perform(case: Case, action: str, actor: Actor, *, expected_version: int | No
     t = wf.transition(action)
     if t is None:
         raise NotAllowed(_l("This jurisdiction's workflow has no such action."))
-    if actor.role not in t.roles:
+    if actor.role not in t.roles and not _default_rating_by_system(action, actor, params):
         raise NotAllowed(_l("Your role may not take this action."))
     if actor.role in ("clerk", "handler", "supervisor", "admin") and not can_see(actor.user, case):
         raise NotAllowed(_l("This case belongs to another jurisdiction."))
@@ -375,7 +375,10 @@ def _rate(case, actor, note, params, now):
         raise Invalid(_l("Choose one of the five rating levels."))
     if not _rating_open(case):
         raise NotAllowed(_l("This reply has already been rated."))
-    db.session.add(Rating(case=case, level=level, comment=note, at=now, source=params.get("source", "public")))
+    source = "public" if actor.role == "public" else params.get("source", "public")
+    db.session.add(Rating(case=case, level=level, comment=note, at=now, source=source))
+    if source == "default":  # not given by the person: the jurisdiction's default (portal_default_rating)
+        return {"level": level, "defaulted": True, "rule": params.get("rule", ""), "rule_zh": params.get("rule_zh", "")}
     return {"level": level}
 
 
@@ -441,3 +444,19 @@ def rate(case: Case, level: int, comment: str = "", now: datetime | None = None)
     """The complainant rates: 不满意 and 非常不满意 send the case back to be verified and rectified."""
     action = "rate_bad" if int(level) <= 2 else "rate"
     return perform(case, action, PUBLIC, note=comment, params={"level": level}, now=now)
+
+
+def default_rate(case: Case, policy, now: datetime | None = None) -> CaseEvent:
+    """The overdue sweep records a jurisdiction's default rating (a ``DefaultRating`` from
+    ``portal_default_rating``) for a reply the person left unrated: the system acts, in the
+    workflow's own ``rate``/``rate_bad`` step, and the rating is marked ``source="default"``
+    (its event's data says ``defaulted`` and carries the rule)."""
+    action = "rate_bad" if int(policy.level) <= 2 else "rate"
+    return perform(case, action, SYSTEM, expected_version=case.version, now=now,
+                   params={"level": policy.level, "source": "default", "rule": policy.rule,
+                           "rule_zh": policy.rule_zh})
+
+
+def _default_rating_by_system(action: str, actor: Actor, params: dict) -> bool:
+    """Ratings are the person's (role "public"); the one exception is the default rating."""
+    return action in ("rate", "rate_bad") and actor.role == "system" and params.get("source") == "default"

@@ -30,6 +30,8 @@ ACTION_LABELS = {
     "close": _l("Closed"),
     "archive": _l("Archived"),
 }
+#: A rating the sweep recorded by the jurisdiction's default (portal_default_rating), not the person's.
+DEFAULTED_RATING_LABEL = _l("Rated by default: no rating was given in time")
 #: Only these actions' notes are written for the person (the reply, the referral, what to bring).
 PUBLIC_NOTE_ACTIONS = frozenset({"reply", "refer", "pause"})
 
@@ -189,6 +191,8 @@ def public_case_view(case: Case) -> dict:
         if not ev.public:
             continue
         label = ACTION_LABELS.get(ev.action)
+        if ev.action in ("rate", "rate_bad") and (ev.data or {}).get("defaulted"):
+            label = DEFAULTED_RATING_LABEL
         if label is None:
             t = wf.transition(ev.action)
             label = pick(t, "label") if t else ev.action
@@ -220,4 +224,20 @@ def public_case_view(case: Case) -> dict:
         "steps": [choose(z, e) for z, e in zip(wf.steps_zh, wf.steps_en)],
         "rating": str(RATING_LABELS.get(last_rating.level, "")) if last_rating else "",
         "rated_at": last_rating.at if last_rating else None,
+        "rating_defaulted": bool(last_rating and last_rating.source == "default"),
+        "default_rule": public_rule(default_rating_rule(case)) if last_rating and last_rating.source == "default" else "",
     }
+
+
+def default_rating_rule(case: Case) -> str:
+    """The rule under which the latest rating was given by default, in the reader's language,
+    as stored with its event (a later change of the rule does not rewrite it)."""
+    ev = next((e for e in reversed(case.events)
+               if e.action in ("rate", "rate_bad") and (e.data or {}).get("defaulted")), None)
+    if ev is None:
+        return ""
+    data = ev.data or {}
+    rule, zh = data.get("rule") or "", data.get("rule_zh") or ""
+    if lang() == "en" or not zh:
+        return rule or zh
+    return choose(zh, rule)
