@@ -211,6 +211,7 @@ class bulk_cache:
         global _RUN_CACHE_MAX
         _RUN_CACHE_MAX = self._saved
         _RUN_CACHE.clear()
+        _RUN_TEXTS.clear()
 
 
 def run_cache_stats() -> tuple[int, int]:
@@ -312,6 +313,61 @@ class CjkGramTokenizer(Tokenizer):
             yield _fill(t, run[-1], start_pos + last, start_char, last, last + 1, keeporiginal)
 
 
+_RUN_TEXTS: dict[str, tuple] = {}  # run -> texts of its kept words (the index-time view of _RUN_CACHE)
+_findall = _RUN_RE.findall
+
+
+def index_words(value: str) -> list[str]:
+    """The texts :class:`MixedTokenizer` yields for ``value`` at index time (stop words
+    removed), in order, without Token objects: what a rebuild needs (frequencies and
+    the field length). ``tests/test_search_writer.py`` checks they are the same."""
+    out: list[str] = []
+    extend, append = out.extend, out.append
+    texts_of = _RUN_TEXTS.get
+    for cjk, word in _findall(fold(value)):
+        if cjk:
+            texts = texts_of(cjk)
+            if texts is None:
+                texts = tuple(w for w, _s, _e, stopped in _cjk_words(cjk) if not stopped)
+                if len(_RUN_TEXTS) >= _RUN_CACHE_MAX:
+                    _RUN_TEXTS.clear()
+                _RUN_TEXTS[cjk] = texts
+            extend(texts)
+        else:
+            text, stopped = _latin(word)
+            if not stopped:
+                append(text)
+    return out
+
+
+MixedTokenizer.index_words = staticmethod(index_words)
+
+
+def gram_positions(value: str) -> dict[str, list[int]]:
+    """``{gram: [positions]}`` as :class:`CjkGramTokenizer` yields them for ``value``."""
+    poses: dict[str, list[int]] = {}
+    get = poses.get
+    for m in _RUN_RE.finditer(fold(value)):
+        run = m.group("cjk")
+        if not run:
+            continue
+        at = m.start()
+        for i in range(len(run) - 1):
+            g = run[i:i + 2]
+            lst = get(g)
+            if lst is None:
+                poses[g] = [at + i]
+            else:
+                lst.append(at + i)
+        last = run[-1]
+        lst = get(last)
+        if lst is None:
+            poses[last] = [at + len(run) - 1]
+        else:
+            lst.append(at + len(run) - 1)
+    return poses
+
+
 def _fill(t, text, pos, start_char, s, e, keeporiginal):
     t.text = text
     t.boost = 1.0
@@ -343,9 +399,30 @@ def mixed_analyzer():
 def english_analyzer():
     """Analyzer for the English fields: the same word split, stop list and
     Porter stems as Latin words in :func:`mixed_analyzer`, so one analyzed
-    query serves both."""
-    return (RegexTokenizer(r"[^\W_]+") | LowercaseFilter()
-            | StopFilter(stoplist=STOP_WORDS, minsize=1) | StemFilter())
+    query serves both. ``index_words`` is its plain twin for rebuilds."""
+    analyzer = (RegexTokenizer(_EN_WORD) | LowercaseFilter()
+                | StopFilter(stoplist=STOP_WORDS, minsize=1) | StemFilter())
+    analyzer.index_words = english_words
+    return analyzer
+
+
+_EN_WORD = r"[^\W_]+"
+_en_findall = re.compile(_EN_WORD).findall
+
+
+@functools.lru_cache(maxsize=50_000)
+def _porter(word: str) -> str:
+    return _porter_stem(word)
+
+
+def english_words(value: str) -> list[str]:
+    """The texts :func:`english_analyzer` yields for ``value`` at index time, in order."""
+    out = []
+    for w in _en_findall(value):
+        w = w.lower()
+        if w not in STOP_WORDS:
+            out.append(_porter(w))
+    return out
 
 
 def gram_analyzer():

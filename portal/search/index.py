@@ -41,7 +41,8 @@ from whoosh.util.filelock import FileLock, try_for
 from . import query as query_builder
 from .analysis import bulk_cache, query_words
 from .evaluate import Evaluator, release_memory
-from .parallel import FastSegmentWriter, ParallelWriter
+from .parallel import ParallelWriter
+from .writer import DirectSegmentWriter, gc_paused
 from .highlight import snippets
 from .results import Hit, SearchResults
 from .schema import build_schema, prepare_document
@@ -261,11 +262,11 @@ class SearchIndex:
         parallel = self.procs > 1 and len(head) >= self.PARALLEL_FROM
         ix = self._open(name)
         count = 0
-        with bulk_cache():
+        with bulk_cache(), gc_paused():
             if parallel:
                 writer = ParallelWriter(ix, procs=self.procs, batchsize=250, limitmb=96)
             else:
-                writer = FastSegmentWriter(ix, limitmb=128)
+                writer = DirectSegmentWriter(ix)
             try:
                 for doc in itertools.chain(head, docs):
                     writer.add_document(**prepare_document(doc))

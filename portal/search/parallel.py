@@ -71,8 +71,14 @@ class _Task(SubWriterTask):
         self.parent_pid = os.getpid()
 
     def run(self):
+        import gc
+
+        from .writer import DirectSegmentWriter
+
+        gc.disable()  # see writer.gc_paused; this process ends with the rebuild
+
         ix = self.storage.open_index(self.indexname, schema=self.schema)
-        writer = self.writer = FastSegmentWriter(ix, _lk=False, **self.kwargs)
+        writer = self.writer = DirectSegmentWriter(ix, _lk=False, **self.kwargs)
         while True:
             try:
                 job = self.jobqueue.get(timeout=1.0)
