@@ -19,6 +19,7 @@ id, see portal/engine/numbering.py). Never a second case, never a 500.
 from __future__ import annotations
 
 import secrets
+import time
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -56,11 +57,14 @@ def _dummy_hash() -> str:
     return _DUMMY_HASH
 
 
+def _enabled_codes() -> set[str]:
+    return {s.code for s in current_app.extensions["portal_plugins"].jurisdiction_specs()}
+
+
 def _jurisdiction_or_404(code: str) -> Jurisdiction:
     """The enabled jurisdiction with its centres, in one query. Enabled means owned by an
     enabled plugin (what ``enabled_jurisdictions()`` checks, without loading every row)."""
-    host = current_app.extensions["portal_plugins"]
-    if code not in {s.code for s in host.jurisdiction_specs()}:
+    if code not in _enabled_codes():
         abort(404)
     j = db.session.execute(select(Jurisdiction).where(Jurisdiction.code == code)
                            .options(joinedload(Jurisdiction.centres))).unique().scalar_one_or_none()
@@ -128,6 +132,65 @@ def _render_form(j, form, submission, status=200):
                           f.filename for f in request.files.getlist("attachments")))), status
 
 
+#: Blank forms kept rendered per process (see _blank_form): how long one is served, how many.
+FORM_CACHE_SECONDS = 30
+FORM_CACHE_MAX = 128
+_CSRF_MARK, _SUBMISSION_MARK = "\x00csrf\x00", "\x00submission\x00"
+
+
+def _form_cache_key(code: str):
+    """What a blank form's page depends on besides the jurisdiction's centres and the two tokens;
+    None when the page must be rendered afresh (a logged-in staff user, a flashed message)."""
+    from flask_babel import get_locale
+    from flask_login import current_user
+
+    from ..calendar import SHANGHAI
+    from ..engine.cases import utcnow
+
+    if session.get("_flashes") or current_user.is_authenticated:
+        return None
+    return (code, str(get_locale()), request.cookies.get("large"), request.script_root, request.full_path,
+            request.host, utcnow().astimezone(SHANGHAI).date(), _csrf_on())
+
+
+def _cached_blank_form(code: str):
+    """A GET of the form served from the cache (no database work at all), or None.
+
+    Rendering the form (Jinja, WTForms widgets, a few hundred translated strings) and loading
+    the jurisdiction with its centres are nearly all of a GET's time, and the page is the same
+    for everyone asking in the same language, at the same address, with the same text size, on
+    the same day: only the CSRF token and the one-time submission id differ, and they are put
+    into the cached rendering. A rendering is served for FORM_CACHE_SECONDS, so a change of the
+    jurisdiction's centres (a deployment, ``flask portal sync-jurisdictions``) shows within that
+    time; a filing itself always reads the jurisdiction and its centres from the database."""
+    key = _form_cache_key(code)
+    entry = current_app.extensions.get("portal_form_cache", {}).get(key) if key else None
+    if entry is None or time.monotonic() - entry[0] > FORM_CACHE_SECONDS:
+        return None
+    _at, page, has_token = entry
+    if has_token:
+        from flask_wtf.csrf import generate_csrf
+
+        page = page.replace(_CSRF_MARK, generate_csrf())
+    return page.replace(_SUBMISSION_MARK, _open_submission()), 200
+
+
+def _blank_form(j, form, submission):
+    """Render the blank form and keep the rendering for _cached_blank_form."""
+    key = _form_cache_key(j.code)  # before rendering, which takes the flashed messages away
+    html, status = _render_form(j, form, submission)
+    csrf_field = getattr(form, "csrf_token", None)
+    token = getattr(csrf_field, "current_token", None) if csrf_field is not None else None
+    if key is None or (token and html.count(token) != 1) or html.count(submission) != 1:
+        return html, status  # the tokens cannot be told apart from the page: do not keep it
+    cache = current_app.extensions.setdefault("portal_form_cache", {})
+    if len(cache) >= FORM_CACHE_MAX:
+        cache.clear()
+    page = html.replace(submission, _SUBMISSION_MARK)
+    cache[key] = (time.monotonic(), page.replace(token, _CSRF_MARK) if token else page, bool(token))
+    return html, status
+
+
 def _replayed(submission: str | None):
     """A submission id that is not open: a replay (400) or a stale/forged form (400)."""
     filed = session.get("filed_submissions", {}).get(submission or "")
@@ -143,10 +206,14 @@ def _replayed(submission: str | None):
 # centre's kiosk, and a form sent back with a typo must not use up anyone's allowance.
 @limiter.limit("20 per hour", methods=["POST"], deduct_when=lambda r: r.status_code == 303)
 def file_case(code):
+    if request.method == "GET" and code in _enabled_codes():
+        cached = _cached_blank_form(code)
+        if cached is not None:
+            return cached
     j = _jurisdiction_or_404(code)
     form = intake_form_for(j)
     if request.method == "GET":
-        return _render_form(j, form, _open_submission())
+        return _blank_form(j, form, _open_submission())
 
     submission = request.form.get("submission")
     is_open = submission in session.get("open_submissions", [])

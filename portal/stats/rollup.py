@@ -16,8 +16,6 @@ from collections import Counter, defaultdict
 
 from flask import current_app
 from sqlalchemy import delete, event, func, insert, select, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -27,7 +25,7 @@ from ..models.stats import COUNTERS as _COUNTER_NAMES
 from ..models.stats import stats_case, stats_month
 from . import facts as F
 
-_UPSERTS = {"postgresql": pg_insert, "sqlite": sqlite_insert}
+_UPSERTS = frozenset({"postgresql", "sqlite"})  # both have INSERT ... ON CONFLICT DO UPDATE
 
 #: Used for cases of a jurisdiction no enabled plugin owns any more (rebuild only).
 _FALLBACK_DONE = frozenset({"closed", "referred", "archived", "improved"})
@@ -94,26 +92,29 @@ def stamp_key(jurisdiction_id: int) -> F.Bucket:
     return (jurisdiction_id, F.ALL_TIME, "all", "")
 
 
-#: Every counter row is written with all its columns, so no Python-side column default has to
-#: be computed per row and the statement below is the same for every change of the same shape.
-_ALL_COLUMNS = (*_COUNTER_NAMES, "version")
-_UPSERT_CACHE: dict[tuple[str, tuple[str, ...]], object] = {}
+_UPSERT_CACHE: dict[tuple, object] = {}
 
 
-def _upsert_statement(dialect: str, columns: tuple[str, ...]):
-    """``INSERT INTO stats_month ... ON CONFLICT (key) DO UPDATE SET n = n + excluded.n`` for
-    ``columns``, executed with one parameter set per row (executemany: psycopg sends them in a
-    pipeline, SQLite loops in C). Built once per dialect and column set, so SQLAlchemy compiles
-    it once; a multi-row VALUES statement with hundreds of parameters was compiled on every
-    filing (about a fifth of its CPU)."""
-    key = (dialect, columns)
+def _upsert_statement(dialect, n_rows: int, columns: tuple[str, ...]):
+    """``INSERT INTO stats_month (key, columns) VALUES (...), ... ON CONFLICT (key) DO UPDATE
+    SET n = stats_month.n + excluded.n`` for ``n_rows`` rows: the same SQL on PostgreSQL and
+    SQLite 3.24+. Written once per dialect, row count and column set (a filing always has the
+    same shape), so neither SQLAlchemy nor the driver compiles it again; the counters a change
+    does not touch are left to their server default (0) in new rows. (Built with SQLAlchemy's
+    insert(), the statement carried a Python-side default parameter for each of the 50 other
+    counters of every row, and was compiled anew on every filing.)"""
+    key = (dialect.name, n_rows, columns)
     stmt = _UPSERT_CACHE.get(key)
     if stmt is None:
-        stmt = _UPSERTS[dialect](stats_month)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[stats_month.c.jurisdiction_id, stats_month.c.dim, stats_month.c.period,
-                            stats_month.c.bucket],
-            set_={c: stats_month.c[c] + stmt.excluded[c] for c in columns})
+        q = dialect.identifier_preparer.quote
+        names = ("jurisdiction_id", "dim", "period", "bucket", *columns)
+        values = ", ".join("(" + ", ".join(f":{name}_{i}" for name in names) + ")" for i in range(n_rows))
+        updates = ", ".join(f"{q(c)} = stats_month.{q(c)} + excluded.{q(c)}" for c in columns)
+        stmt = text(f"INSERT INTO stats_month ({', '.join(q(n) for n in names)}) VALUES {values} "
+                    f"ON CONFLICT ({', '.join(q(n) for n in ('jurisdiction_id', 'dim', 'period', 'bucket'))}) "
+                    f"DO UPDATE SET {updates}")
+        if len(_UPSERT_CACHE) > 256:
+            _UPSERT_CACHE.clear()
         _UPSERT_CACHE[key] = stmt
     return stmt
 
@@ -134,13 +135,16 @@ def apply_delta(deltas: dict[F.Bucket, Counter], connection=None, portable: bool
         deltas.setdefault(stamp_key(jid), Counter())["version"] += 1
     if not deltas:
         return
-    dialect = (connection.dialect if connection is not None else db.engine.dialect).name
-    if not portable and dialect in _UPSERTS:
+    dialect = connection.dialect if connection is not None else db.engine.dialect
+    if not portable and dialect.name in _UPSERTS:
         columns = tuple(sorted({k for counts in deltas.values() for k, v in counts.items() if v}))
-        rows = [{"jurisdiction_id": jid, "period": period, "dim": dim, "bucket": bucket,
-                 **{c: deltas[key].get(c, 0) for c in _ALL_COLUMNS}}
-                for key in sorted(deltas) for jid, period, dim, bucket in (key,)]
-        bind.execute(_upsert_statement(dialect, columns), rows)
+        params = {}
+        for i, key in enumerate(sorted(deltas)):
+            jid, period, dim, bucket = key
+            params.update({f"jurisdiction_id_{i}": jid, f"dim_{i}": dim, f"period_{i}": period,
+                           f"bucket_{i}": bucket})
+            params.update({f"{c}_{i}": deltas[key].get(c, 0) for c in columns})
+        bind.execute(_upsert_statement(dialect, len(deltas), columns), params)
         return
     begin_nested = connection.begin_nested if connection is not None else db.session.begin_nested
     for key in sorted(deltas):
