@@ -174,6 +174,8 @@ def compile_catalogues(directory=None) -> list[Path]:
         data = _compiled_mo(po)
         mo = po.with_suffix(".mo")
         if mo.exists() and mo.read_bytes() == data:
+            if mo.stat().st_mtime < po.stat().st_mtime:
+                os.utime(mo)  # current, so say so: prepare_catalogues trusts a .mo not older than its .po
             continue
         tmp = mo.with_name(f".{mo.name}.{os.getpid()}.tmp")
         tmp.write_bytes(data)

@@ -66,6 +66,17 @@ def test_fresh_compiled_catalogues_beside_the_po_files_are_used_where_they_are(t
     assert not (tmp_path / "instance" / "translations").exists()
 
 
+def test_compiling_a_current_catalogue_again_marks_it_fresh(tmp_path):
+    src = _packaged_copy(tmp_path)
+    t.compile_catalogues(src)
+    po = src / "zh_Hans" / "LC_MESSAGES" / "messages.po"
+    earlier = po.stat().st_mtime - 60
+    os.utime(po.with_suffix(".mo"), (earlier, earlier))  # e.g. a checkout touched the .po, not changing it
+    assert not t._fresh_next_to_po(src)
+    assert t.compile_catalogues(src) == []  # nothing to rewrite ...
+    assert t._fresh_next_to_po(src)  # ... but the app start will not recompile it every time
+
+
 def test_a_directory_set_by_the_operator_is_left_alone(tmp_path):
     app = _App(tmp_path / "instance", tmp_path / "mine")
     t.prepare_catalogues(app)
