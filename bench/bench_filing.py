@@ -406,6 +406,10 @@ def main(argv=None) -> int:
         log(TAG, f"portal: {portal['per_second']} filings/s ({portal['filings']} in {portal['seconds']} s, "
                  f"{portal['failures']} failed)")
         results["check"] = check_receipts(url, portal.pop("receipts"))
+        # bare_app creates its table at import; importing it once here first keeps the workers
+        # from racing to CREATE TABLE at boot (one lost that race and the bare server died)
+        subprocess.run([str(VENV_BIN / "python"), "-c", "import bench.bare_app"], cwd=ROOT, check=True,
+                       env={**os.environ, "BENCH_BARE_DATABASE_URL": url}, capture_output=True)
         with Gunicorn("bench.bare_app:app", {"BENCH_BARE_DATABASE_URL": url}, workers=args.workers, tag=TAG,
                       log_path=workdir / "gunicorn-bare.log") as server:
             file_once(Client(server.port), "/file", random.Random(0))

@@ -151,8 +151,8 @@ def test_second_click_while_the_first_is_uncommitted_waits_and_gets_the_receipt(
     original = stats.record_event
     calls = []
 
-    def held(case, ev=None):
-        out = original(case, ev)
+    def held(case, ev=None, **kw):
+        out = original(case, ev, **kw)
         calls.append(case.number)
         if len(calls) == 1:
             inside.set()

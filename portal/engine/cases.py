@@ -6,12 +6,14 @@ is written. Concurrent actions are caught by the case's version column.
 """
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import stats
@@ -142,7 +144,8 @@ def file_case(
     local_year = now.astimezone(SHANGHAI).year
     try:
         case = Case(
-            number=next_case_number(jurisdiction.case_prefix, local_year),
+            # numbered at the end of the transaction (see _take_number)
+            number=PROVISIONAL_PREFIX + secrets.token_hex(8),
             access_code_hash=hash_access_code(code),
             submission_id=submission_key(submission) if submission else None,
             jurisdiction=jurisdiction,
@@ -179,13 +182,33 @@ def file_case(
             data={"channel": channel, "first_receiver": receiver.display_name if receiver else None},
         ))
         ev = case.events[-1]
-        stats.record_event(case, ev)
+        stats.record_event(case, ev,
+                           before_rollups=lambda: _take_number(case, jurisdiction.case_prefix, local_year))
         _commit_keeping_state()
     except Exception:
         db.session.rollback()
         raise
     _notify_plugins(case, ev)
     return Filed(case, code)
+
+
+#: A case's number until its transaction takes the real one (never committed, never shown).
+PROVISIONAL_PREFIX = "~"
+
+
+def _take_number(case: Case, prefix: str, year: int) -> None:
+    """Give the new case its public number, as late in the filing's transaction as possible.
+
+    Every filing of a jurisdiction increments the same sequence row, and that row stays locked
+    until the commit: taken first, it made all filings wait for each other's inserts, flushes
+    and roll-up work (and for each other's CPU time on a busy machine). Taken here, after the
+    case, its deadline, its event and its stats row are written, only the number's UPDATE, the
+    shared roll-ups and the commit follow. The number is still allocated inside the
+    transaction, so a filing that fails leaves no gap and two filings never share a number."""
+    number = next_case_number(prefix, year)
+    db.session.connection().execute(update(Case.__table__).where(Case.__table__.c.id == case.id)
+                                    .values(number=number))
+    set_committed_value(case, "number", number)
 
 
 def _commit_keeping_state() -> None:
