@@ -39,7 +39,7 @@ from whoosh.index import LockError
 from whoosh.util.filelock import FileLock, try_for
 
 from . import query as query_builder
-from .analysis import bulk_cache, query_words
+from .analysis import _jieba, bulk_cache, query_words
 from .evaluate import Evaluator, release_memory
 from .parallel import ParallelWriter
 from .writer import DirectSegmentWriter, gc_paused
@@ -264,7 +264,8 @@ class SearchIndex:
         count = 0
         with bulk_cache(), gc_paused():
             if parallel:
-                writer = ParallelWriter(ix, procs=self.procs, batchsize=250, limitmb=96)
+                _jieba()  # loaded once here: the forked writer processes share it
+                writer = ParallelWriter(ix, procs=self.procs, batchsize=250)
             else:
                 writer = DirectSegmentWriter(ix)
             try:
