@@ -210,11 +210,19 @@ def drive(port: int, path: str, seconds: float, threads: int) -> dict:
         t.join()
     elapsed = time.perf_counter() - t0
     done = [r for rs in results for r in rs]
-    lat = [d * 1000 for d, _ in done]
-    return {"filings": len(done), "failures": sum(failures), "seconds": round(elapsed, 1),
-            "per_second": round(len(done) / elapsed, 1),
+    return {"filings": len(done), "failures": sum(failures), "elapsed": elapsed,
+            "latencies": [d * 1000 for d, _ in done], "receipts": [r for _, r in done]}
+
+
+def summarise(parts: list[dict]) -> dict:
+    filings = sum(p["filings"] for p in parts)
+    elapsed = sum(p["elapsed"] for p in parts)
+    lat = [x for p in parts for x in p["latencies"]]
+    return {"filings": filings, "failures": sum(p["failures"] for p in parts), "seconds": round(elapsed, 1),
+            "per_second": round(filings / elapsed, 1) if elapsed else 0.0,
             "median_ms": round(pct(lat, 50), 1) if lat else None, "p95_ms": round(pct(lat, 95), 1) if lat else None,
-            "receipts": [r for _, r in done]}
+            "rounds": [round(p["filings"] / p["elapsed"], 1) for p in parts],
+            "receipts": [r for p in parts for r in p["receipts"]]}
 
 
 # -- databases ----------------------------------------------------------------------------
@@ -352,8 +360,10 @@ def report(args, r: dict) -> str:
         "",
         f"Command: `{command_line()}`",
         "",
-        f"gunicorn {args.workers} sync workers, {args.threads} client threads for {args.seconds} s each "
-        "(a filing = GET the form + POST it; counted on the 303 to its receipt).",
+        f"gunicorn {args.workers} sync workers for each endpoint (the same settings for both), "
+        f"{args.threads} client threads, {args.seconds} s per endpoint in {args.rounds} alternating rounds "
+        "(a filing = GET the form + POST it; counted on the 303 to its receipt). "
+        f"Per round, portal: {', '.join(map(str, p['rounds']))}; bare: {', '.join(map(str, b['rounds']))} filings/s.",
         "",
         "| endpoint | filings/s | median | p95 | failed |",
         "| --- | ---: | ---: | ---: | ---: |",
@@ -379,6 +389,7 @@ def main(argv=None) -> int:
     p.add_argument("--server", default="postgresql://postgres@127.0.0.1:5432/", help="PostgreSQL server")
     p.add_argument("--seconds", type=float, default=30)
     p.add_argument("--threads", type=int, default=8)
+    p.add_argument("--rounds", type=int, default=4, help="alternating rounds per endpoint (seconds split evenly)")
     p.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1))
     p.add_argument("--workdir", default="/tmp/bancheng-bench-filing")
     p.add_argument("--write-readme", action="store_true")
@@ -399,21 +410,33 @@ def main(argv=None) -> int:
             results["pg_version"] = c.execute(text("SHOW server_version")).scalar()
         eng.dispose()
         log(TAG, f"database ready: {url}")
-        with Gunicorn("bench.wsgi_portal:app", env, workers=args.workers, tag=TAG,
-                      log_path=workdir / "gunicorn-portal.log") as server:
-            file_once(Client(server.port), "/file/demo", random.Random(0))  # warm every import
-            portal = drive(server.port, "/file/demo", args.seconds, args.threads)
-        log(TAG, f"portal: {portal['per_second']} filings/s ({portal['filings']} in {portal['seconds']} s, "
-                 f"{portal['failures']} failed)")
-        results["check"] = check_receipts(url, portal.pop("receipts"))
         # bare_app creates its table at import; importing it once here first keeps the workers
         # from racing to CREATE TABLE at boot (one lost that race and the bare server died)
         subprocess.run([str(VENV_BIN / "python"), "-c", "import bench.bare_app"], cwd=ROOT, check=True,
                        env={**os.environ, "BENCH_BARE_DATABASE_URL": url}, capture_output=True)
-        with Gunicorn("bench.bare_app:app", {"BENCH_BARE_DATABASE_URL": url}, workers=args.workers, tag=TAG,
-                      log_path=workdir / "gunicorn-bare.log") as server:
-            file_once(Client(server.port), "/file", random.Random(0))
-            bare = drive(server.port, "/file", args.seconds, args.threads)
+        # Both servers up at once (an idle one costs nothing) and driven in alternating rounds
+        # (portal, bare; bare, portal; ...): on a shared machine both then see the same
+        # background load, instead of one endpoint getting a quiet half-minute and the other a busy one.
+        with Gunicorn("bench.wsgi_portal:app", env, workers=args.workers, tag=TAG,
+                      log_path=workdir / "gunicorn-portal.log") as portal_server, \
+                Gunicorn("bench.bare_app:app", {"BENCH_BARE_DATABASE_URL": url}, workers=args.workers, tag=TAG,
+                         log_path=workdir / "gunicorn-bare.log") as bare_server:
+            targets = {"portal": (portal_server.port, "/file/demo"), "bare": (bare_server.port, "/file")}
+            for port, path in targets.values():
+                for i in range(2 * args.workers):  # warm every worker's imports and pools
+                    file_once(Client(port), path, random.Random(i))
+            parts: dict[str, list] = {"portal": [], "bare": []}
+            per_round = args.seconds / args.rounds
+            for r in range(args.rounds):
+                order = ("portal", "bare") if r % 2 == 0 else ("bare", "portal")
+                for name in order:
+                    port, path = targets[name]
+                    parts[name].append(drive(port, path, per_round, args.threads))
+                    log(TAG, f"round {r + 1} {name}: {parts[name][-1]['filings']} filings")
+        portal, bare = summarise(parts["portal"]), summarise(parts["bare"])
+        log(TAG, f"portal: {portal['per_second']} filings/s ({portal['filings']} in {portal['seconds']} s, "
+                 f"{portal['failures']} failed)")
+        results["check"] = check_receipts(url, portal.pop("receipts"))
         bare.pop("receipts")
         log(TAG, f"bare: {bare['per_second']} filings/s ({bare['filings']} in {bare['seconds']} s)")
         results["portal"], results["bare"] = portal, bare
