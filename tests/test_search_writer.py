@@ -152,3 +152,27 @@ def test_rebuilt_index_searches_like_an_updated_one(tmp_path):
                [(h.doc_id, round(h.score, 9), h.highlights) for h in b.hits], q
     rebuilt.close()
     updated.close()
+
+
+def test_an_index_of_another_version_is_reported_until_rebuilt(tmp_path, caplog):
+    import logging
+
+    from portal.search.schema import SCHEMA_VERSION
+
+    ix = SearchIndex(tmp_path / "index").create_or_open()
+    ix.add_or_update(list(_docs())[:5])
+    assert ix.version() == SCHEMA_VERSION and not ix.stale()
+    served = ix._current()
+    (ix.path / served / "VERSION").unlink()  # as an index written before versions were recorded
+    other = SearchIndex(tmp_path / "index")
+    assert other.version() == 1 and other.stale()
+    with caplog.at_level(logging.WARNING, logger="portal.search.index"):
+        assert other.search("身份证").total >= 1  # still serves meanwhile
+    assert "flask portal reindex" in caplog.text
+    other.add_or_update(list(_docs())[5:8])  # commits keep the version file alone
+    assert (ix.path / served / "VERSION").exists() is False
+    other.rebuild(list(_docs())[:8])
+    assert other.version() == SCHEMA_VERSION and not other.stale()
+    assert (other.path / other._current() / "VERSION").read_text().strip() == str(SCHEMA_VERSION)
+    ix.close()
+    other.close()

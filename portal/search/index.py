@@ -23,6 +23,7 @@ instead and catch up on the new one.
 from __future__ import annotations
 
 import itertools
+import logging
 import math
 import os
 import shutil
@@ -45,9 +46,12 @@ from .parallel import ParallelWriter
 from .writer import DirectSegmentWriter, gc_paused
 from .highlight import snippets
 from .results import Hit, SearchResults
-from .schema import build_schema, prepare_document
+from .schema import SCHEMA_VERSION, build_schema, prepare_document
+
+log = logging.getLogger(__name__)
 
 _POINTER = "CURRENT"
+_VERSION = "VERSION"  # in each generation: the SCHEMA_VERSION it was written with
 _MAINTENANCE = "MAINTENANCE.lock"
 _GEN_PREFIX = "gen-"
 MAX_QUERY_CHARS = 256
@@ -109,7 +113,27 @@ class SearchIndex:
         name = f"{_GEN_PREFIX}{number}"
         (self.path / name).mkdir()
         whoosh_index.create_in(str(self.path / name), self.schema)
+        (self.path / name / _VERSION).write_text(f"{SCHEMA_VERSION}\n", encoding="ascii")
         return name
+
+    def version(self, name: str | None = None) -> int | None:
+        """The SCHEMA_VERSION generation ``name`` (default: the served one) was written
+        with; 1 for generations older than the version file; None when there is no index."""
+        name = name or self._current()
+        if name is None:
+            return None
+        try:
+            return int((self.path / name / _VERSION).read_text(encoding="ascii").strip())
+        except FileNotFoundError:
+            return 1
+        except ValueError:
+            return 0
+
+    def stale(self) -> bool:
+        """True when the served index was written by another version of this code: searches
+        still run, but may miss or misrank documents until ``flask portal reindex``."""
+        version = self.version()
+        return version is not None and version != SCHEMA_VERSION
 
     def _point_to(self, name: str) -> None:
         """Atomically make ``name`` the served generation."""
@@ -297,6 +321,10 @@ class SearchIndex:
             self.close()
             self._searcher = self._open(name).searcher()
             self._served = name
+            version = self.version(name)
+            if version != SCHEMA_VERSION:
+                log.warning("search index %s was written by index version %s, this code writes %s: "
+                            "run `flask portal reindex`", self.path / name, version, SCHEMA_VERSION)
         elif not self._searcher.up_to_date():
             if self._searcher.reader().segments() is None:
                 # Whoosh cannot refresh a reader of an empty index: reopen.

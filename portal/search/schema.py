@@ -18,6 +18,13 @@ from .analysis import clean_text, english_analyzer, gram_analyzer, mixed_analyze
 
 KINDS = ("correction", "practice", "guide")
 
+#: Version of what an index holds (schema, analysis, dictionary): written into every new
+#: generation (file ``VERSION``). Bump it whenever documents would be indexed differently;
+#: an index of another version is reported (logged, :meth:`SearchIndex.stale`) until
+#: ``flask portal reindex`` rebuilds it. 1: generations written before the file existed;
+#: 2: rebuilt through the direct writer, ``published`` no longer indexed.
+SCHEMA_VERSION = 2
+
 # Keys a caller may pass in a document dict (all but doc_id optional).
 DOC_KEYS = frozenset({
     "doc_id", "kind", "jurisdiction", "department", "department_name", "matter",
