@@ -41,11 +41,14 @@ _KEY_CONTEXT = b"bancheng access codes v1"
 
 def next_case_number(prefix: str, year: int) -> str:
     for _ in range(5):
-        result = db.session.execute(
-            update(CaseSequence)
-            .where(CaseSequence.prefix == prefix, CaseSequence.year == year)
-            .values(value=CaseSequence.value + 1)
-            .returning(CaseSequence.value)
+        # a Core statement on the session's connection: the ORM's bulk-update machinery (and
+        # its autoflush) would cost more than the round trip itself
+        seq = CaseSequence.__table__.c
+        result = db.session.connection().execute(
+            update(CaseSequence.__table__)
+            .where(seq.prefix == prefix, seq.year == year)
+            .values(value=seq.value + 1)
+            .returning(seq.value)
         ).scalar_one_or_none()
         if result is not None:
             return f"{prefix}-{year}-{result:06d}"
