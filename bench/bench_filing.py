@@ -10,15 +10,19 @@ What it does:
    upgrade` and `flask --app portal portal init-db` in the core-only configuration
    (PORTAL_JURISDICTIONS empty: jurisdiction ``demo``), and drops it at the end.
 2. Serves the portal (bench/wsgi_portal.py: ``create_app`` with rate limiting off,
-   since every filing comes from 127.0.0.1) with gunicorn, and runs C client threads
-   for S seconds, each with its own cookie session: GET /file/demo, parse the form
-   (CSRF token, one-time submission id, every field from the HTML), fill it in, POST;
-   a filing counts when the answer is the 303 to its receipt.
-3. The same clients against bench/bare_app.py (one INSERT of a comparable row per
-   POST) under the same gunicorn settings and the same database server.
-4. Checks that every receipt's case is in the database exactly once, and times the
-   parts of one filing in-process (the access-code hash, the whole request) to show
-   where the time goes.
+   since every filing comes from 127.0.0.1) and bench/bare_app.py (one INSERT of a
+   comparable row per POST) with gunicorn, both at once with the same settings (worker
+   count and type), on the same database server. The bare table is created once before
+   its workers boot (they raced to create it, and the loser took the server down).
+3. Drives them in alternating rounds (portal then bare, bare then portal, ...; ``--rounds``,
+   the seconds split evenly) so both see the same background load on a shared machine:
+   C client threads, each with its own cookie session: GET the form, fill it in (the
+   fields are read with an HTML parser on a client's first GET, the hidden CSRF token and
+   one-time submission id with a regular expression on every GET, the same for both
+   endpoints), POST; a filing counts when the answer is the 303 to its receipt.
+4. Checks that every receipt's case is in the database exactly once, and measures one
+   filing in-process (Flask test client): wall and CPU time, SQL statements per GET and
+   per POST, and the access-code hash (HMAC-SHA256; PBKDF2 of the earlier scheme beside).
 
 Target (issue 6): the portal at least half of the bare figure.
 """
