@@ -179,3 +179,17 @@ def test_an_index_of_another_version_is_reported_until_rebuilt(tmp_path, caplog,
     assert (other.path / other._current() / "VERSION").read_text().strip() == str(SCHEMA_VERSION)
     ix.close()
     other.close()
+
+
+def test_direct_writer_refuses_to_go_on_after_a_failed_document(tmp_path):
+    (tmp_path / "ix").mkdir()
+    ix = whoosh_index.create_in(str(tmp_path / "ix"), build_schema())
+    writer = DirectSegmentWriter(ix)
+    writer.add_document(**prepare_document(CORPUS[0]))
+    with pytest.raises(TypeError):
+        writer.add_document(doc_id="x", title=["not", "a", "string"])
+    with pytest.raises(RuntimeError):
+        writer.add_document(**prepare_document(CORPUS[1]))
+    with pytest.raises(RuntimeError):
+        writer.commit()
+    writer.cancel()

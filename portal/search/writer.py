@@ -77,7 +77,9 @@ class _Postings:
 class DirectSegmentWriter(FastSegmentWriter):
     """A SegmentWriter for a rebuild: same files, postings written without the pool.
 
-    Documents must not be updated or deleted through it (it only adds).
+    Documents must not be updated or deleted through it (it only adds). A document that
+    fails half-way may have left postings behind, so after an error the writer refuses
+    more documents and its commit: the caller cancels it (a rebuild does).
     """
 
     def __init__(self, ix, **kwargs):
@@ -90,6 +92,7 @@ class DirectSegmentWriter(FastSegmentWriter):
         # field -> term text (str; bytes for the generic path) -> _Postings
         self._terms: dict[str, dict] = {}
         self._lengths: dict[str, array] = {}  # field -> length of the field in each document
+        self._failed = False
 
     # -- adding ------------------------------------------------------------------------
 
@@ -101,6 +104,8 @@ class DirectSegmentWriter(FastSegmentWriter):
 
     def add_document(self, **fields):
         self._check_state()
+        if self._failed:
+            raise RuntimeError("a document failed: cancel this writer")
         names = sorted(name for name in fields if not name.startswith("_"))
         if len(names) != len(fields):
             raise ValueError("DirectSegmentWriter takes no boosts or _stored_ values")
@@ -133,6 +138,7 @@ class DirectSegmentWriter(FastSegmentWriter):
                     pdw.add_column_value(name, column, field.to_column_value(value))
         except BaseException:
             pdw.cancel_doc()
+            self._failed = True
             raise
         pdw.finish_doc()
         self._added = True
@@ -195,6 +201,8 @@ class DirectSegmentWriter(FastSegmentWriter):
     # -- writing -----------------------------------------------------------------------
 
     def _flush_segment(self):
+        if self._failed:
+            raise RuntimeError("a document failed: cancel this writer")
         self.perdocwriter.close()
         fw = self.fieldwriter
         raw = fw._postfile.file  # the codec's StructFile, written to directly
