@@ -141,6 +141,7 @@ def file_case(
     hooks = plugins().for_jurisdiction(jurisdiction.code)
     tiers = hooks.portal_escalation_tiers()
     code = access_code_for_submission(submission) if submission else new_access_code()
+    jurisdiction_code = jurisdiction.code
     local_year = now.astimezone(SHANGHAI).year
     try:
         case = Case(
@@ -184,11 +185,11 @@ def file_case(
         ev = case.events[-1]
         stats.record_event(case, ev,
                            before_rollups=lambda: _take_number(case, jurisdiction.case_prefix, local_year))
-        _commit_keeping_state()
+        _commit_keeping([case, ev, *case.deadlines, *(case.attachments if attachments else ())])
     except Exception:
         db.session.rollback()
         raise
-    _notify_plugins(case, ev)
+    _notify_plugins(case, ev, jurisdiction_code=jurisdiction_code)
     return Filed(case, code)
 
 
@@ -211,11 +212,11 @@ def _take_number(case: Case, prefix: str, year: int) -> None:
     set_committed_value(case, "number", number)
 
 
-def _commit_keeping_state() -> None:
-    """Commit without expiring the session's objects: what this transaction has just written
-    is what the database now holds, so reading the new case afterwards (its number for the
-    receipt, its event and jurisdiction for the notifiers) need not reload it (three SELECTs
-    per filing). Anything not loaded still loads lazily."""
+def _commit_keeping(written: list) -> None:
+    """Commit, expiring every object of the session as a commit does, except ``written``: what
+    this transaction has just inserted is what the database now holds, so reading the new case
+    afterwards (its number for the receipt, its event for the notifiers) need not reload it
+    (two SELECTs per filing)."""
     session = db.session()
     keep = session.expire_on_commit
     session.expire_on_commit = False
@@ -223,6 +224,10 @@ def _commit_keeping_state() -> None:
         session.commit()
     finally:
         session.expire_on_commit = keep
+    kept = {id(obj) for obj in written}
+    for obj in list(session.identity_map.values()):
+        if id(obj) not in kept:
+            session.expire(obj)
 
 
 # -- actions --------------------------------------------------------------------
@@ -288,12 +293,13 @@ def perform(case: Case, action: str, actor: Actor, *, expected_version: int | No
 PRIVATE_ACTIONS = frozenset({"note", "assign", "escalate", "flag_overdue", "classify", "extend", "joint_meeting"})
 
 
-def _notify_plugins(case: Case, ev: CaseEvent) -> None:
+def _notify_plugins(case: Case, ev: CaseEvent, jurisdiction_code: str | None = None) -> None:
     """After the commit: a failing plugin or notifier must not turn a saved action into an error."""
     from ..notify import on_case_event
 
     try:
-        plugins().for_jurisdiction(case.jurisdiction.code).portal_case_transitioned(case=case, event=ev)
+        code = jurisdiction_code or case.jurisdiction.code
+        plugins().for_jurisdiction(code).portal_case_transitioned(case=case, event=ev)
         on_case_event(case, ev)
     except Exception:  # noqa: BLE001 - logged; the case and its event are already saved
         db.session.rollback()
