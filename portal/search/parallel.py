@@ -5,10 +5,13 @@ Field lengths: when a segment's postings are written, Whoosh looks up the length
 of the posting's field in its document for every single posting, reading it back
 from the lengths file it has just written (a seek and a read each: about a third
 of the whole commit). :class:`FastSegmentWriter` reads each length column once
-into a list instead.
+into a list instead. (A full rebuild now writes through its subclass
+:class:`.writer.DirectSegmentWriter`, which keeps the lengths itself; the base class
+stays for anything written through Whoosh's pool.)
 
 Why: analysis (jieba) and posting writing are pure Python, so one process uses
-one core; with ``multisegment`` each sub-process writes its own segment and no
+one core; with ``multisegment`` each sub-process writes its own segment (with
+:class:`.writer.DirectSegmentWriter`) and no
 merge step runs at the end. Whoosh's own MpWriter has three flaws this subclass
 fixes:
 
