@@ -239,7 +239,7 @@ def file_case(code):
         return _render_form(j, form, submission or _open_submission(), 422)
 
     centre = next((c for c in j.centres if c.code == form.centre.data), None)
-    written = write_files(files)
+    written = write_files(files) if files else []  # nothing to write: no upload folder work
     try:
         filed = engine.file_case(
             jurisdiction=j, matter=form.matter.data, description=form.description.data,

@@ -93,6 +93,7 @@ def stamp_key(jurisdiction_id: int) -> F.Bucket:
 
 
 _UPSERT_CACHE: dict[tuple, object] = {}
+_STATS_CASE_INSERT = insert(stats_case)
 
 
 def _upsert_statement(dialect, n_rows: int, columns: tuple[str, ...]):
@@ -177,7 +178,8 @@ def record_event(case: Case, ev: object | None = None, before_rollups=None) -> F
     if old != new:
         values = new.as_row(case.id)
         if row is None:
-            db.session.execute(insert(stats_case).values(**values))
+            # parameters beside a plain INSERT: one compiled statement for every filing
+            db.session.execute(_STATS_CASE_INSERT, values)
         else:
             values.pop("case_id")
             db.session.execute(update(stats_case).where(stats_case.c.case_id == case.id).values(**values))
