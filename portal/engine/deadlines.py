@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app
+from sqlalchemy.orm import object_session
 
 from ..calendar import WorkingCalendar
 from ..extensions import db
@@ -47,7 +48,8 @@ def _new_row(case: Case, stage: str, started_at: datetime, days: int, rule: str,
         base.superseded = True
     case.overdue_flagged = False  # a new deadline is a new chance to be (flagged) late
     case.deadlines.append(row)  # explicit: SQLAlchemy 2 does not cascade along backrefs
-    db.session.add(row)
+    if object_session(case) is not None:  # a case being filed is not in the session yet (see cases.py)
+        db.session.add(row)
     case.due_at = row.due_at
     return row
 
