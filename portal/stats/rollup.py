@@ -94,25 +94,31 @@ def stamp_key(jurisdiction_id: int) -> F.Bucket:
 
 _UPSERT_CACHE: dict[tuple, object] = {}
 _STATS_CASE_INSERT = insert(stats_case)
+_UPSERT_KEY = ("jurisdiction_id", "dim", "period", "bucket")
 
 
-def _upsert_statement(dialect, n_rows: int, columns: tuple[str, ...]):
+def _upsert_statement(dialect, n_rows: int, columns: tuple[str, ...], shape: tuple[int, ...]):
     """``INSERT INTO stats_month (key, columns) VALUES (...), ... ON CONFLICT (key) DO UPDATE
     SET n = stats_month.n + excluded.n`` for ``n_rows`` rows: the same SQL on PostgreSQL and
-    SQLite 3.24+. Written once per dialect, row count and column set (a filing always has the
-    same shape), so neither SQLAlchemy nor the driver compiles it again; the counters a change
-    does not touch are left to their server default (0) in new rows. (Built with SQLAlchemy's
-    insert(), the statement carried a Python-side default parameter for each of the 50 other
-    counters of every row, and was compiled anew on every filing.)"""
-    key = (dialect.name, n_rows, columns)
+    SQLite 3.24+. ``shape`` says which parameter goes in each place, row after row: equal values
+    share one parameter (a filing's nine rows hold about ten distinct values in 54 places; psycopg
+    caches its parsing of a statement only up to 50 parameters). Written once per dialect, shape
+    and column set (a filing always has the same shape), so neither SQLAlchemy nor the driver
+    compiles it again; the counters a change does not touch are left to their server default (0)
+    in new rows. (Built with SQLAlchemy's insert(), the statement carried a Python-side default
+    parameter for each of the 50 other counters of every row, and was compiled anew on every
+    filing.)"""
+    key = (dialect.name, n_rows, columns, shape)
     stmt = _UPSERT_CACHE.get(key)
     if stmt is None:
         q = dialect.identifier_preparer.quote
-        names = ("jurisdiction_id", "dim", "period", "bucket", *columns)
-        values = ", ".join("(" + ", ".join(f":{name}_{i}" for name in names) + ")" for i in range(n_rows))
+        width = len(_UPSERT_KEY) + len(columns)
+        values = ", ".join("(" + ", ".join(f":p{shape[r * width + i]}" for i in range(width)) + ")"
+                           for r in range(n_rows))
         updates = ", ".join(f"{q(c)} = stats_month.{q(c)} + excluded.{q(c)}" for c in columns)
-        stmt = text(f"INSERT INTO stats_month ({', '.join(q(n) for n in names)}) VALUES {values} "
-                    f"ON CONFLICT ({', '.join(q(n) for n in ('jurisdiction_id', 'dim', 'period', 'bucket'))}) "
+        stmt = text(f"INSERT INTO stats_month ({', '.join(q(n) for n in (*_UPSERT_KEY, *columns))}) "
+                    f"VALUES {values} "
+                    f"ON CONFLICT ({', '.join(q(n) for n in _UPSERT_KEY)}) "
                     f"DO UPDATE SET {updates}")
         if len(_UPSERT_CACHE) > 256:
             _UPSERT_CACHE.clear()
@@ -139,13 +145,19 @@ def apply_delta(deltas: dict[F.Bucket, Counter], connection=None, portable: bool
     dialect = connection.dialect if connection is not None else db.engine.dialect
     if not portable and dialect.name in _UPSERTS:
         columns = tuple(sorted({k for counts in deltas.values() for k, v in counts.items() if v}))
-        params = {}
-        for i, key in enumerate(sorted(deltas)):
+        params: dict[str, object] = {}
+        seen: dict[tuple, int] = {}
+        shape = []
+        for key in sorted(deltas):
             jid, period, dim, bucket = key
-            params.update({f"jurisdiction_id_{i}": jid, f"dim_{i}": dim, f"period_{i}": period,
-                           f"bucket_{i}": bucket})
-            params.update({f"{c}_{i}": deltas[key].get(c, 0) for c in columns})
-        bind.execute(_upsert_statement(dialect, len(deltas), columns), params)
+            counts = deltas[key]
+            for value in (jid, dim, period, bucket, *(counts.get(c, 0) for c in columns)):
+                n = seen.get((type(value), value))
+                if n is None:
+                    n = seen[(type(value), value)] = len(seen)
+                    params[f"p{n}"] = value
+                shape.append(n)
+        bind.execute(_upsert_statement(dialect, len(deltas), columns, tuple(shape)), params)
         return
     begin_nested = connection.begin_nested if connection is not None else db.session.begin_nested
     for key in sorted(deltas):
