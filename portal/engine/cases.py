@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import MANYTOONE, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -276,10 +276,28 @@ def _take_number(case: Case, prefix: str, year: int) -> None:
     case, its deadline, its event and its stats row are written, only the number's UPDATE, the
     shared roll-ups and the commit follow. The number is still allocated inside the
     transaction, so a filing that fails leaves no gap and two filings never share a number."""
-    number = next_case_number(prefix, year)
-    db.session.connection().execute(update(Case.__table__).where(Case.__table__.c.id == case.id)
-                                    .values(number=number))
+    connection = db.session.connection()
+    number = None
+    if connection.dialect.name == "postgresql":
+        # one round trip: the sequence's UPDATE in a CTE, the case's number set from what it returns
+        # (no row when the sequence row does not exist yet: next_case_number creates it)
+        number = connection.execute(_NUMBER_CASE_PG, {"prefix": prefix, "year": year, "head": f"{prefix}-{year}-",
+                                                      "id": case.id}).scalar_one_or_none()
+    if number is None:
+        number = next_case_number(prefix, year)
+        connection.execute(_SET_NUMBER, {"number": number, "case_id": case.id})
     set_committed_value(case, "number", number)
+
+
+_SET_NUMBER = update(Case.__table__).where(Case.__table__.c.id == bindparam("case_id")).values(
+    number=bindparam("number"))
+#: PostgreSQL: the sequence's increment and the case's number in one statement; the same
+#: PREFIX-YEAR-NNNNNN (at least six digits) as numbering.next_case_number.
+_NUMBER_CASE_PG = text(
+    'WITH s AS (UPDATE case_sequence SET value = value + 1 WHERE prefix = :prefix AND year = :year '
+    'RETURNING value) '
+    'UPDATE "case" SET number = :head || lpad(s.value::text, greatest(6, length(s.value::text)), \'0\') '
+    'FROM s WHERE "case".id = :id RETURNING "case".number')
 
 
 def _commit_keeping(written: list) -> None:
