@@ -23,7 +23,7 @@ import time
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
@@ -61,13 +61,17 @@ def _enabled_codes() -> set[str]:
     return {s.code for s in current_app.extensions["portal_plugins"].jurisdiction_specs()}
 
 
+#: Built once (not per request): SQLAlchemy still caches its compilation either way.
+_JURISDICTION_WITH_CENTRES = (select(Jurisdiction).where(Jurisdiction.code == bindparam("code"))
+                              .options(joinedload(Jurisdiction.centres)))
+
+
 def _jurisdiction_or_404(code: str) -> Jurisdiction:
     """The enabled jurisdiction with its centres, in one query. Enabled means owned by an
     enabled plugin (what ``enabled_jurisdictions()`` checks, without loading every row)."""
     if code not in _enabled_codes():
         abort(404)
-    j = db.session.execute(select(Jurisdiction).where(Jurisdiction.code == code)
-                           .options(joinedload(Jurisdiction.centres))).unique().scalar_one_or_none()
+    j = db.session.execute(_JURISDICTION_WITH_CENTRES, {"code": code}).unique().scalar_one_or_none()
     if j is None:
         abort(404)
     return j
