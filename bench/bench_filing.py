@@ -20,6 +20,8 @@ What it does:
    fields are read with an HTML parser on a client's first GET, the hidden CSRF token and
    one-time submission id with a regular expression on every GET, the same for both
    endpoints), POST; a filing counts when the answer is the 303 to its receipt.
+   The gunicorn workers' CPU time (user + system, psutil) is read before and after every
+   round: the report gives each endpoint's worker CPU per filing.
 4. Checks that every receipt's case is in the database exactly once, and measures one
    filing in-process (Flask test client): wall and CPU time, SQL statements per GET and
    per POST, and the access-code hash (HMAC-SHA256; PBKDF2 of the earlier scheme beside).
@@ -218,6 +220,20 @@ def drive(port: int, path: str, seconds: float, threads: int) -> dict:
             "latencies": [d * 1000 for d, _ in done], "receipts": [r for _, r in done]}
 
 
+def workers_cpu(server) -> float:
+    """CPU seconds (user + system) used so far by the server's gunicorn workers (not the master)."""
+    import psutil
+
+    total = 0.0
+    for child in psutil.Process(server.proc.pid).children():
+        try:
+            t = child.cpu_times()
+            total += t.user + t.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
 def summarise(parts: list[dict]) -> dict:
     filings = sum(p["filings"] for p in parts)
     elapsed = sum(p["elapsed"] for p in parts)
@@ -226,6 +242,9 @@ def summarise(parts: list[dict]) -> dict:
             "per_second": round(filings / elapsed, 1) if elapsed else 0.0,
             "median_ms": round(pct(lat, 50), 1) if lat else None, "p95_ms": round(pct(lat, 95), 1) if lat else None,
             "rounds": [round(p["filings"] / p["elapsed"], 1) for p in parts],
+            # all workers' CPU time over the endpoint's rounds, per filing (GET + POST; a worker
+            # that died and was replaced during a round would be missed)
+            "worker_cpu_ms": round(sum(p.get("worker_cpu", 0) for p in parts) / filings * 1000, 2) if filings else None,
             "receipts": [r for p in parts for r in p["receipts"]]}
 
 
@@ -376,6 +395,9 @@ def report(args, r: dict) -> str:
         f"| bare Flask + SQLAlchemy insert (bench/bare_app.py) | {b['per_second']} | {b['median_ms']} ms | "
         f"{b['p95_ms']} ms | {b['failures']} |",
         "",
+        f"Worker CPU per filing (all gunicorn workers' user + system time over the endpoint's rounds, GET + "
+        f"POST): portal {p['worker_cpu_ms']} ms, bare {b['worker_cpu_ms']} ms.",
+        "",
         f"Ratio portal/bare: **{ratio:.2f}** (target ≥ 0.5: {ok}). Every receipt's case in the database "
         f"exactly once: {r['check']['all_in_database_once']} ({r['check']['receipts']} receipts, "
         f"{r['check']['cases_in_database']} cases).",
@@ -426,6 +448,7 @@ def main(argv=None) -> int:
                 Gunicorn("bench.bare_app:app", {"BENCH_BARE_DATABASE_URL": url}, workers=args.workers, tag=TAG,
                          log_path=workdir / "gunicorn-bare.log") as bare_server:
             targets = {"portal": (portal_server.port, "/file/demo"), "bare": (bare_server.port, "/file")}
+            servers = {"portal": portal_server, "bare": bare_server}
             for port, path in targets.values():
                 for i in range(2 * args.workers):  # warm every worker's imports and pools
                     file_once(Client(port), path, random.Random(i))
@@ -435,7 +458,9 @@ def main(argv=None) -> int:
                 order = ("portal", "bare") if r % 2 == 0 else ("bare", "portal")
                 for name in order:
                     port, path = targets[name]
+                    cpu0 = workers_cpu(servers[name])
                     parts[name].append(drive(port, path, per_round, args.threads))
+                    parts[name][-1]["worker_cpu"] = workers_cpu(servers[name]) - cpu0
                     log(TAG, f"round {r + 1} {name}: {parts[name][-1]['filings']} filings")
         portal, bare = summarise(parts["portal"]), summarise(parts["bare"])
         log(TAG, f"portal: {portal['per_second']} filings/s ({portal['filings']} in {portal['seconds']} s, "

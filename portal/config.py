@@ -6,6 +6,7 @@ Why a small loader instead of Flask's from_prefixed_env: we need a few values pa
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 DEFAULT_SECRET_KEY = "dev-only-change-me"
@@ -27,13 +28,53 @@ ENV_KEYS = (
 )
 
 
+#: Seconds a pooled connection may sit unused before it is tested (one round trip) on checkout.
+POOL_PING_AFTER_IDLE = 2.0
+
+
+def _note_checkin(dbapi_connection, record) -> None:
+    record.info["portal_idle_since"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection, record, proxy) -> None:
+    """``pool_pre_ping``, but only for a connection that has been idle a while.
+
+    ``pool_pre_ping`` cost a round trip (and the database server's work for it) on every request
+    that touched the database, a filing included, although a connection a worker used a moment ago
+    is almost always still good. A connection idle for POOL_PING_AFTER_IDLE seconds or more (the
+    database may have restarted meanwhile, or a firewall dropped it) is tested as pre-ping tests it;
+    if the test fails, every pooled connection older than now is discarded and a fresh one is made,
+    so the request does not fail. A connection that breaks without having been idle fails its
+    request, and SQLAlchemy, seeing a disconnect error, discards the pool the same way: that request
+    gets the 503 page, the next ones a new connection."""
+    since = record.info.get("portal_idle_since")
+    if since is None or time.monotonic() - since < POOL_PING_AFTER_IDLE:
+        return  # new, or in use a moment ago
+    pool = getattr(proxy, "_pool", None)
+    dialect = getattr(pool, "_dialect", None)
+    try:
+        if dialect is not None and hasattr(dialect, "do_ping"):
+            dialect.do_ping(dbapi_connection)
+        else:
+            cursor = dbapi_connection.cursor()
+            try:
+                cursor.execute("SELECT 1")
+            finally:
+                cursor.close()
+    except Exception as e:
+        from sqlalchemy.exc import InvalidatePoolError
+
+        raise InvalidatePoolError(f"pooled connection failed its test after being idle: {e}") from e
+
+
 def defaults(instance_path: str) -> dict:
     """Embedded defaults: SQLite file, local index and uploads in the instance folder."""
     inst = Path(instance_path)
     return {
         "SECRET_KEY": DEFAULT_SECRET_KEY,
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{inst / 'portal.sqlite3'}",
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Pooled connections are tested before use only after sitting idle (see _ping_if_idle).
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_events": [(_note_checkin, "checkin"), (_ping_if_idle, "checkout")]},
         "PORTAL_INDEX_DIR": str(inst / "index"),
         "PORTAL_UPLOAD_DIR": str(inst / "uploads"),
         "PORTAL_MAIL_FILE": str(inst / "outbox.log"),

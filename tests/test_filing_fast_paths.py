@@ -135,3 +135,39 @@ def test_session_serializer_reads_and_writes_flasks_format(value):
     assert flask.loads(ours.dumps(value)) == flask.loads(flask.dumps(value))
     assert ours.loads(flask.dumps(value)) == flask.loads(flask.dumps(value))
     assert ours.loads(ours.dumps(value)) == flask.loads(flask.dumps(value))
+
+
+def test_pooled_connection_is_tested_only_after_idling_and_replaced_if_dead(core_app, monkeypatch):
+    from sqlalchemy import text
+
+    from portal import config
+
+    engine = db.engine
+    db.session.remove()
+    pings = []
+    real_ping = engine.dialect.do_ping
+
+    def ping(conn):
+        pings.append(conn)
+        return real_ping(conn)
+
+    monkeypatch.setattr(engine.dialect, "do_ping", ping)
+    with engine.connect() as c:
+        first = c.connection.dbapi_connection
+    with engine.connect() as c:  # used a moment ago: no round trip
+        assert c.connection.dbapi_connection is first
+    assert pings == []
+    monkeypatch.setattr(config, "POOL_PING_AFTER_IDLE", 0.0)
+    with engine.connect() as c:  # idle long enough: tested, still good
+        assert c.connection.dbapi_connection is first
+    assert pings == [first]
+
+    def dead(conn):
+        pings.append(conn)
+        raise RuntimeError("server closed the connection")
+
+    monkeypatch.setattr(engine.dialect, "do_ping", dead)
+    with engine.connect() as c:  # failed its test: replaced, the caller never sees an error
+        assert c.execute(text("SELECT 1")).scalar() == 1
+        assert c.connection.dbapi_connection is not first
+    assert pings == [first, first]
