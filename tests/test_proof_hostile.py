@@ -19,23 +19,8 @@ def _explain(result) -> str:
 
 
 @pytest.fixture
-def apps(make_app):
-    """Apps built for a test, their index searcher closed at the end (open segment files otherwise)."""
-    built = []
-
-    def make(**config):
-        app = make_app(**config)
-        built.append(app)
-        return app
-
-    yield make
-    for app in built:
-        H.close(app)
-
-
-@pytest.fixture
-def fuzz_app(apps):
-    app = apps()
+def fuzz_app(make_app):
+    app = make_app()
     return app, H.prepare(app, content=True)
 
 
@@ -70,31 +55,31 @@ def test_script_and_formula_injection_escaped_everywhere(fuzz_app):
     assert result.ok, _explain(result)
 
 
-def test_missing_and_replayed_csrf_tokens(apps):
-    app = apps(WTF_CSRF_ENABLED=True)
+def test_missing_and_replayed_csrf_tokens(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
     result = H.csrf(app, H.prepare(app))
     assert result.ok, _explain(result)
 
 
-def test_brute_force_of_codes_and_passwords_is_limited(apps):
-    app = apps(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://")
+def test_brute_force_of_codes_and_passwords_is_limited(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://")
     result = H.brute_force_inprocess(app, H.prepare(app))
     assert result.ok, _explain(result)
 
 
-def test_unreachable_rate_limit_store_does_not_break_the_portal(apps):
+def test_unreachable_rate_limit_store_does_not_break_the_portal(make_app):
     """Redis down must not turn tracking and staff login into 500s (limits may lapse to
     per-process memory meanwhile)."""
-    result = H.limiter_storage_down(lambda **c: apps(**c), H.prepare)
+    result = H.limiter_storage_down(lambda **c: make_app(**c), H.prepare)
     assert result.ok, _explain(result)
 
 
 @pytest.mark.parametrize("query", ["window=99999999999999999999", "department=99999999999999999999",
                                    "page=99999999999999999999", "window=-99999999999999999999"])
-def test_staff_queue_filters_with_huge_numbers(apps, query):
+def test_staff_queue_filters_with_huge_numbers(make_app, query):
     """Numbers beyond a database integer in the queue filters: a clear answer, not a 500
     (SQLite raises OverflowError in the driver; PostgreSQL a DataError)."""
-    app = apps()
+    app = make_app()
     fx = H.prepare(app)
     c = app.test_client()
     H.login(c, fx.supervisor)
@@ -104,8 +89,8 @@ def test_staff_queue_filters_with_huge_numbers(apps, query):
 
 @pytest.mark.parametrize("path", ["/guides/99999999999999999999999", "/knowledge/99999999999999999999999",
                                   "/staff/admin/users/99999999999999999999999"])
-def test_huge_ids_in_urls_are_not_found(apps, path):
-    app = apps()
+def test_huge_ids_in_urls_are_not_found(make_app, path):
+    app = make_app()
     fx = H.prepare(app)
     c = app.test_client()
     H.login(c, fx.admin)
@@ -113,9 +98,9 @@ def test_huge_ids_in_urls_are_not_found(apps, path):
 
 
 @pytest.mark.parametrize("field", ["number", "code"])
-def test_nul_bytes_are_a_bad_request_not_an_outage(apps, field):
+def test_nul_bytes_are_a_bad_request_not_an_outage(make_app, field):
     """PostgreSQL refuses NUL in text: that must read as a bad request (400), not 503."""
-    app = apps()
+    app = make_app()
     fx = H.prepare(app)
     c = app.test_client()
     data = {"number": fx.case_number, "code": "ABCDEFGHJK"}
@@ -127,7 +112,7 @@ def test_nul_bytes_are_a_bad_request_not_an_outage(apps, field):
 
 
 @pytest.mark.slow
-def test_search_does_not_wait_for_a_busy_index_lock(apps):
+def test_search_does_not_wait_for_a_busy_index_lock(make_app):
     """While another process holds the index write lock (a rebuild holds it for its whole run),
     a search that triggers the lazy catch-up must still answer at once; today it waits for
     the writer's 30 s timeout."""
@@ -135,7 +120,7 @@ def test_search_does_not_wait_for_a_busy_index_lock(apps):
     from portal.knowledge.indexing import search_index
     from portal.models import KnowledgeEntry
 
-    app = apps(PORTAL_CATCH_UP_SECONDS=0)
+    app = make_app(PORTAL_CATCH_UP_SECONDS=0)
     H.prepare(app, content=True)
     c = app.test_client()
     assert c.get("/search?q=居住证").status_code == 200  # index exists and is caught up

@@ -24,24 +24,6 @@ MATTER = "居住证办理"
 DESCRIPTION = "按照办事指南准备了全部材料，窗口仍然说不能办理，已经来了三次。"
 
 
-@pytest.fixture
-def make_app(make_app):
-    """conftest's make_app, plus closing each app's search index afterwards: an open Whoosh
-    searcher left to the garbage collector warns (ResourceWarning) in whichever test runs next."""
-    apps = []
-
-    def _make(**config):
-        app = make_app(**config)
-        apps.append(app)
-        return app
-
-    yield _make
-    for app in apps:
-        index = app.extensions.get("portal_search")
-        if index is not None:
-            index.close()
-
-
 def english(client):
     """A browser asking for English: the msgids are the English text, so assertions on words
     hold whatever the Chinese catalogues say (and dates come out as "Saturday, October 10, 2026")."""

@@ -70,23 +70,8 @@ def cookie_problems(r, secure: bool) -> list[str]:
 
 
 @pytest.fixture
-def apps(make_app):
-    """Apps built for a test, their index searcher closed at the end (open segment files otherwise)."""
-    built = []
-
-    def make(**config):
-        app = make_app(**config)
-        built.append(app)
-        return app
-
-    yield make
-    for app in built:
-        H.close(app)
-
-
-@pytest.fixture
-def site(apps):
-    app = apps()
+def site(make_app):
+    app = make_app()
     fx = H.prepare(app, content=True)
     return app, fx
 
@@ -137,8 +122,8 @@ def test_staff_and_tracking_pages_are_not_cached(site):
     assert not cached, cached
 
 
-def test_error_pages_exports_json_static_and_redirects_carry_them(apps):
-    app = apps()
+def test_error_pages_exports_json_static_and_redirects_carry_them(make_app):
+    app = make_app()
     fx = H.prepare(app, content=True)
     c = app.test_client()
     admin = app.test_client()
@@ -166,8 +151,8 @@ def test_error_pages_exports_json_static_and_redirects_carry_them(apps):
             r.close()  # the static file is streamed from an open file
 
 
-def test_csrf_rate_limit_and_outage_pages_carry_them(apps, tmp_path):
-    app = apps(WTF_CSRF_ENABLED=True, RATELIMIT_ENABLED=True)
+def test_csrf_rate_limit_and_outage_pages_carry_them(make_app, tmp_path):
+    app = make_app(WTF_CSRF_ENABLED=True, RATELIMIT_ENABLED=True)
     fx = H.prepare(app)
     c = app.test_client()
     csrf = c.post("/track", data={"number": "X", "code": "Y"})
@@ -188,8 +173,8 @@ def test_csrf_rate_limit_and_outage_pages_carry_them(apps, tmp_path):
 
 
 @pytest.mark.parametrize("base_url,secure", [("http://localhost", False), ("https://localhost", True)])
-def test_cookies_are_httponly_samesite_and_secure_over_tls(apps, base_url, secure):
-    app = apps()
+def test_cookies_are_httponly_samesite_and_secure_over_tls(make_app, base_url, secure):
+    app = make_app()
     fx = H.prepare(app)
     c = app.test_client()
     responses = [
@@ -207,9 +192,9 @@ def test_cookies_are_httponly_samesite_and_secure_over_tls(apps, base_url, secur
         assert all("max-age" in (r.headers.get("Strict-Transport-Security") or "") for r in responses)
 
 
-def test_secure_flag_follows_each_request_not_the_last_one(apps):
+def test_secure_flag_follows_each_request_not_the_last_one(make_app):
     """An http request in between must not strip Secure from the next https response's cookie."""
-    app = apps()
+    app = make_app()
     fx = H.prepare(app)
     tls, plain = app.test_client(), app.test_client()
     plain.get(f"/file/{fx.jcode}", base_url="http://localhost")
