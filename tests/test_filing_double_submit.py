@@ -8,7 +8,6 @@ with the same access code. Never a 500, never a second case. Also: access codes 
 HMAC-SHA256 with a server key, and hashes written earlier with PBKDF2 still verify."""
 from __future__ import annotations
 
-import http.client
 import re
 import threading
 import time
@@ -19,41 +18,28 @@ from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from portal import stats
+from proof.client import Browser as ProofBrowser
 from portal.engine import numbering
 from portal.extensions import db
 from portal.models import Case, CaseEvent
 from portal.public import filing
 
-from .test_public_support import english, intake_data, make_app  # noqa: F401 (fixture)
+from .test_public_support import english, intake_data
 
 CODE = "kunming"
 
 
-class Browser:
-    """One browser: a cookie jar, nothing followed automatically."""
+class Browser(ProofBrowser):
+    """proof's loopback browser (a cookie jar, nothing followed automatically), in English,
+    answering ``(status, location, text)``."""
 
     def __init__(self, port: int, cookies: dict | None = None):
-        self.port = port
-        self.cookies = dict(cookies or {})
+        super().__init__(f"http://127.0.0.1:{port}", timeout=60, language="en")
+        self.cookies.update(cookies or {})
 
-    def request(self, method: str, path: str, data: dict | None = None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        headers = {"Accept-Language": "en"}
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        body = None
-        if data is not None:
-            body = urllib.parse.urlencode(data)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        conn.request(method, path, body=body, headers=headers)
-        resp = conn.getresponse()
-        text = resp.read().decode("utf-8", "replace")
-        for name, value in resp.getheaders():
-            if name.lower() == "set-cookie":
-                k, _, v = value.split(";", 1)[0].partition("=")
-                self.cookies[k.strip()] = v.strip()
-        conn.close()
-        return resp.status, resp.getheader("Location") or "", text
+    def send(self, method: str, path: str, data: dict | None = None):
+        r = self.get(path) if method == "GET" else self.post(path, data or {})
+        return r.status, r.location or "", r.text
 
 
 @pytest.fixture
@@ -72,7 +58,7 @@ def server(make_app):
 
 def _open_form(app, port):
     browser = Browser(port)
-    status, _, html = browser.request("GET", f"/file/{CODE}")
+    status, _, html = browser.send("GET", f"/file/{CODE}")
     assert status == 200
     tokens = dict(re.findall(r'name="(csrf_token|submission)"[^>]*value="([^"]+)"', html))
     assert set(tokens) == {"csrf_token", "submission"}
@@ -85,7 +71,7 @@ def _cases(app) -> int:
 
 
 def _receipt_code(browser: Browser, location: str) -> str | None:
-    status, _, html = browser.request("GET", urllib.parse.urlsplit(location).path)
+    status, _, html = browser.send("GET", urllib.parse.urlsplit(location).path)
     assert status == 200
     m = re.search(r'id="access-code">([^<]+)<', html)
     return m.group(1) if m else None
@@ -103,7 +89,7 @@ def _double_click(port, browser, data, hold=None):
             barrier.wait(10)
         elif i == 1:
             assert hold.wait(30), "the first request never reached its transaction"
-        results[i] = clicks[i].request("POST", f"/file/{CODE}", data)
+        results[i] = clicks[i].send("POST", f"/file/{CODE}", data)
 
     threads = [threading.Thread(target=click, args=(i,)) for i in range(2)]
     for t in threads:
@@ -184,9 +170,9 @@ def test_replay_after_the_receipt_is_still_refused(server):
     the same form again is a 400 pointing to the receipt (never a second case)."""
     app, port = server
     browser, data = _open_form(app, port)
-    status, location, _ = browser.request("POST", f"/file/{CODE}", data)
+    status, location, _ = browser.send("POST", f"/file/{CODE}", data)
     assert status == 303
-    status, _, html = browser.request("POST", f"/file/{CODE}", data)
+    status, _, html = browser.send("POST", f"/file/{CODE}", data)
     number = location.rsplit("/", 1)[-1]
     assert status == 400 and number in html
     assert _cases(app) == 1

@@ -10,7 +10,7 @@ from sqlalchemy import event, func, select
 from portal.extensions import db
 from portal.models import Case
 
-from .test_public_support import english, intake_data, make_app  # noqa: F401 (fixture)
+from .test_public_support import english, intake_data
 
 TOKENS = re.compile(r'name="(csrf_token|submission)"[^>]*value="([^"]+)"')
 
