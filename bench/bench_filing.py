@@ -34,7 +34,6 @@ import argparse
 import hashlib
 import html as html_lib
 import http.client
-import json
 import os
 import random
 import re
@@ -45,7 +44,7 @@ import urllib.parse
 from html.parser import HTMLParser
 from pathlib import Path
 
-from .common import Gunicorn, ROOT, VENV_BIN, command_line, log, machine, pct, stamp, write_section
+from .common import Gunicorn, ROOT, VENV_BIN, command_line, log, machine, pct, publish, stamp
 
 TAG = "filing"
 SECRET = "bench-filing-" + "s" * 40
@@ -474,11 +473,7 @@ def main(argv=None) -> int:
     finally:
         drop()
     text_ = report(args, results)
-    print(text_)
-    if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=2), encoding="utf-8")
-    if args.write_readme:
-        write_section("filing", text_)
+    publish("filing", text_, results, args)
     return 0
 
 

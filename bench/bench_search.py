@@ -39,7 +39,7 @@ import urllib.parse
 from pathlib import Path
 
 from . import generate as G
-from .common import Gunicorn, command_line, log, machine, pct, stamp, write_section
+from .common import Gunicorn, command_line, log, machine, pct, publish, stamp
 
 TAG = "search"
 
@@ -329,11 +329,7 @@ def main(argv=None) -> int:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
     text = report(args, results)
-    print(text)
-    if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=2), encoding="utf-8")
-    if args.write_readme:
-        write_section("search", text)
+    publish("search", text, results, args)
     return 0
 
 

@@ -2,6 +2,7 @@
 gunicorn on loopback, and the README sections they keep."""
 from __future__ import annotations
 
+import json
 import os
 import platform
 import shlex
@@ -123,6 +124,16 @@ def write_section(name: str, body: str) -> None:
     else:
         text = text.rstrip() + "\n\n" + block + "\n"
     README.write_text(text, encoding="utf-8")
+
+
+def publish(section: str, text: str, results: dict, args) -> None:
+    """Print a benchmark's report, and write its figures to --json and its README section
+    when asked: the ending every benchmark shares."""
+    print(text)
+    if getattr(args, "json", None):
+        Path(args.json).write_text(json.dumps(results, indent=2), encoding="utf-8")
+    if getattr(args, "write_readme", False):
+        write_section(section, text)
 
 
 def stamp() -> str:
