@@ -23,10 +23,12 @@ import os
 import secrets
 
 from flask import current_app
+
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from ..keys import derived_key
 from ..models import CaseSequence
 
 # No 0/O, 1/I/L: read aloud at a counter and typed on a phone.
@@ -83,10 +85,7 @@ def access_code_key(app=None) -> bytes:
         if dedicated:
             key = hashlib.sha256(_KEY_CONTEXT + b"\0" + str(dedicated).encode()).digest()
         else:
-            secret = app.config.get("SECRET_KEY") or ""
-            if isinstance(secret, str):
-                secret = secret.encode()
-            key = hmac.new(secret, _KEY_CONTEXT, hashlib.sha256).digest()
+            key = derived_key(_KEY_CONTEXT, app)
         app.extensions["portal_access_code_key"] = key
     return key
 

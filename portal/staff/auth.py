@@ -24,6 +24,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from ..extensions import db, limiter
+from ..keys import derived_key
 from ..models import StaffUser
 from . import bp
 
@@ -40,8 +41,7 @@ AUTH_KEY = "staff_auth"
 def session_auth_hash(user: StaffUser) -> str:
     """A keyed fingerprint of the user's password hash: changes whenever the password does,
     and reveals nothing of the hash (the session cookie is signed, not encrypted)."""
-    key = hashlib.sha256(b"bancheng.staff.session-auth:" + str(current_app.secret_key).encode()).digest()
-    return hmac.new(key, (user.password_hash or "").encode(), hashlib.sha256).hexdigest()
+    return hmac.new(derived_key(b"bancheng staff session auth v1"), (user.password_hash or "").encode(), hashlib.sha256).hexdigest()
 
 
 def update_session_auth_hash(user: StaffUser) -> None:
