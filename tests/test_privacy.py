@@ -31,7 +31,6 @@ from .test_public_support import (  # noqa: F401 (fixtures)
     english,
     fast_passwords,
     file_online,
-    make_app,
     staff_for,
 )
 

@@ -14,7 +14,6 @@ from .test_public_support import (  # noqa: F401 (fixtures)
     drive_to_replied,
     english,
     file_online,
-    make_app,
     staff_for,
 )
 

@@ -21,7 +21,6 @@ from .test_public_support import (  # noqa: F401 (fixtures)
     errors_in,
     file_online,
     intake_data,
-    make_app,
 )
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

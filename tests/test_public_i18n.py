@@ -20,7 +20,6 @@ from .test_public_support import (  # noqa: F401 (fixtures)
     fast_passwords,
     file_online,
     intake_data,
-    make_app,
     staff_for,
 )
 

@@ -19,7 +19,6 @@ from .test_public_support import (  # noqa: F401 (fixtures)
     client,
     demo,
     fast_passwords,
-    make_app,
 )
 
 
