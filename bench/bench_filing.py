@@ -233,6 +233,22 @@ def workers_cpu(server) -> float:
     return total
 
 
+def database_cpu() -> float:
+    """CPU seconds used so far by the PostgreSQL server's processes on this machine (every
+    backend and helper; the server is shared by both endpoints, which run one at a time)."""
+    import psutil
+
+    total = 0.0
+    for proc in psutil.process_iter(["name"]):
+        if proc.info["name"] in ("postgres", "postmaster"):
+            try:
+                t = proc.cpu_times()
+                total += t.user + t.system
+            except psutil.NoSuchProcess:
+                pass
+    return total
+
+
 def summarise(parts: list[dict]) -> dict:
     filings = sum(p["filings"] for p in parts)
     elapsed = sum(p["elapsed"] for p in parts)
@@ -244,6 +260,9 @@ def summarise(parts: list[dict]) -> dict:
             # all workers' CPU time over the endpoint's rounds, per filing (GET + POST; a worker
             # that died and was replaced during a round would be missed)
             "worker_cpu_ms": round(sum(p.get("worker_cpu", 0) for p in parts) / filings * 1000, 2) if filings else None,
+            # the same per filing for the database server and for the load generator (this process)
+            "database_cpu_ms": round(sum(p.get("database_cpu", 0) for p in parts) / filings * 1000, 2) if filings else None,
+            "client_cpu_ms": round(sum(p.get("client_cpu", 0) for p in parts) / filings * 1000, 2) if filings else None,
             "receipts": [r for p in parts for r in p["receipts"]]}
 
 
@@ -395,7 +414,10 @@ def report(args, r: dict) -> str:
         f"{b['p95_ms']} ms | {b['failures']} |",
         "",
         f"Worker CPU per filing (all gunicorn workers' user + system time over the endpoint's rounds, GET + "
-        f"POST): portal {p['worker_cpu_ms']} ms, bare {b['worker_cpu_ms']} ms.",
+        f"POST): portal {p['worker_cpu_ms']} ms, bare {b['worker_cpu_ms']} ms. The database server's CPU "
+        f"per filing (every PostgreSQL process): portal {p['database_cpu_ms']} ms, bare {b['database_cpu_ms']} ms; "
+        f"the load generator's (this process, 2 requests): portal {p['client_cpu_ms']} ms, bare "
+        f"{b['client_cpu_ms']} ms. All three share the machine's cores, so together they bound the rate.",
         "",
         f"Ratio portal/bare: **{ratio:.2f}** (target ≥ 0.5: {ok}). Every receipt's case in the database "
         f"exactly once: {r['check']['all_in_database_once']} ({r['check']['receipts']} receipts, "
@@ -457,9 +479,11 @@ def main(argv=None) -> int:
                 order = ("portal", "bare") if r % 2 == 0 else ("bare", "portal")
                 for name in order:
                     port, path = targets[name]
-                    cpu0 = workers_cpu(servers[name])
+                    cpu0, db0, client0 = workers_cpu(servers[name]), database_cpu(), time.process_time()
                     parts[name].append(drive(port, path, per_round, args.threads))
-                    parts[name][-1]["worker_cpu"] = workers_cpu(servers[name]) - cpu0
+                    parts[name][-1].update(worker_cpu=workers_cpu(servers[name]) - cpu0,
+                                           database_cpu=database_cpu() - db0,
+                                           client_cpu=time.process_time() - client0)
                     log(TAG, f"round {r + 1} {name}: {parts[name][-1]['filings']} filings")
         portal, bare = summarise(parts["portal"]), summarise(parts["bare"])
         log(TAG, f"portal: {portal['per_second']} filings/s ({portal['filings']} in {portal['seconds']} s, "

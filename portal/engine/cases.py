@@ -32,7 +32,7 @@ from ..models import (
     ReturnVisit,
     StaffUser,
 )
-from . import deadlines
+from . import deadlines, filing_pg
 from .errors import Conflict, Invalid, NotAllowed
 from .numbering import (
     access_code_for_submission,
@@ -187,9 +187,13 @@ def file_case(
         ))
         ev = case.events[-1]
         written = [case, ev, *case.deadlines, *case.attachments]
-        _insert_new(case, [*case.deadlines, ev, *case.attachments])
-        stats.record_event(case, ev,
-                           before_rollups=lambda: _take_number(case, jurisdiction.case_prefix, local_year))
+        children = [*case.deadlines, ev, *case.attachments]
+        if db.session.get_bind().dialect.name in ONE_STATEMENT_DIALECTS:
+            _file_in_one_statement(case, children, jurisdiction.case_prefix, local_year)
+        else:
+            _insert_new(case, children)
+            stats.record_event(case, ev,
+                               before_rollups=lambda: _take_number(case, jurisdiction.case_prefix, local_year))
         _commit_keeping(written)
     except Exception:
         db.session.rollback()
@@ -200,6 +204,9 @@ def file_case(
     _notify_plugins(case, ev, jurisdiction_code=jurisdiction_code)
     return Filed(case, code)
 
+
+#: Databases on which a filing is written in one statement (portal/engine/filing_pg.py).
+ONE_STATEMENT_DIALECTS = frozenset({"postgresql"})
 
 #: Per mapper: (INSERT statement, [(attribute, column key, default)], many-to-one foreign keys,
 #: primary key attribute, version attribute). See _insert_new.
@@ -222,10 +229,10 @@ def _insert_plan(mapper):
     return plan
 
 
-def _insert_row(connection, obj) -> None:
-    """INSERT one new (transient) object's row with Core, every column given (unset ones get the
-    column's default, set on the object too), and give the object its primary key."""
-    stmt, columns, foreign, pk_attr, version_attr = _insert_plan(sa_inspect(obj).mapper)
+def _row_values(obj) -> dict:
+    """A new (transient) object's row, every column given: unset ones get the column's default,
+    set on the object too, and many-to-one foreign keys are taken from the related objects."""
+    _stmt, columns, foreign, _pk_attr, version_attr = _insert_plan(sa_inspect(obj).mapper)
     d = obj.__dict__
     for rel_key, pairs in foreign:
         target = d.get(rel_key)
@@ -242,7 +249,13 @@ def _insert_row(connection, obj) -> None:
             value = None if default is None else default.arg if default.is_scalar else default.arg(None)
             setattr(obj, key, value)
         values[column_key] = value
-    setattr(obj, pk_attr, connection.execute(stmt, values).inserted_primary_key[0])
+    return values
+
+
+def _insert_row(connection, obj) -> None:
+    """INSERT one new (transient) object's row with Core and give the object its primary key."""
+    stmt, _columns, _foreign, pk_attr, _version = _insert_plan(sa_inspect(obj).mapper)
+    setattr(obj, pk_attr, connection.execute(stmt, _row_values(obj)).inserted_primary_key[0])
 
 
 def _insert_new(case: Case, children: list) -> None:
@@ -258,9 +271,38 @@ def _insert_new(case: Case, children: list) -> None:
     _insert_row(connection, case)
     for obj in children:
         _insert_row(connection, obj)
+    _to_session(case, children)
+
+
+def _to_session(case: Case, children: list) -> None:
+    """Put a case and its rows, just written, in the session as persistent objects."""
     for obj in (case, *children):
         make_transient_to_detached(obj)
     db.session.add(case)  # cascades to its children (already carrying their identity)
+
+
+def _file_in_one_statement(case: Case, children: list, prefix: str, year: int) -> None:
+    """PostgreSQL: the case, its rows, its ``stats_case`` row, its number and the roll-ups in one
+    statement (portal/engine/filing_pg.py) instead of _insert_new, record_event and _take_number:
+    the same rows, six round trips fewer."""
+    connection = db.session.connection()
+    case_values = _row_values(case)
+    case_values.pop("number")
+    rows = []
+    for obj in children:
+        values = _row_values(obj)
+        values.pop("case_id", None)
+        rows.append((sa_inspect(obj).mapper.local_table.name, values))
+    stats_values, deltas = stats.filing_contribution(case)
+    case_id, number, ids = filing_pg.write_filing(
+        connection, case_values, rows, stats_values, stats.upsert_parts(deltas, connection.dialect),
+        prefix=prefix, year=year)
+    case.id = case_id
+    set_committed_value(case, "number", number)
+    for obj, child_id in zip(children, ids):
+        obj.id = child_id
+        obj.case_id = case_id
+    _to_session(case, children)
 
 
 #: A case's number until its transaction takes the real one (never committed, never shown).

@@ -126,6 +126,37 @@ def _upsert_statement(dialect, n_rows: int, columns: tuple[str, ...], shape: tup
     return stmt
 
 
+def _with_stamps(deltas: dict[F.Bucket, Counter]) -> dict[F.Bucket, Counter]:
+    """The non-zero deltas plus a ``version`` bump on the stamp row of every jurisdiction changed."""
+    deltas = {k: Counter(v) for k, v in deltas.items() if any(v.values())}
+    for jid in {k[0] for k in deltas}:
+        deltas.setdefault(stamp_key(jid), Counter())["version"] += 1
+    return deltas
+
+
+def upsert_parts(deltas: dict[F.Bucket, Counter], dialect):
+    """``(statement, parameters)`` of the one ``INSERT ... ON CONFLICT DO UPDATE`` that applies
+    ``deltas`` (stamp rows included), or None when nothing changes. For PostgreSQL and SQLite;
+    the engine also puts it inside its one-statement filing (portal/engine/filing_pg.py)."""
+    deltas = _with_stamps(deltas)
+    if not deltas:
+        return None
+    columns = tuple(sorted({k for counts in deltas.values() for k, v in counts.items() if v}))
+    params: dict[str, object] = {}
+    seen: dict[tuple, int] = {}
+    shape = []
+    for key in sorted(deltas):
+        jid, period, dim, bucket = key
+        counts = deltas[key]
+        for value in (jid, dim, period, bucket, *(counts.get(c, 0) for c in columns)):
+            n = seen.get((type(value), value))
+            if n is None:
+                n = seen[(type(value), value)] = len(seen)
+                params[f"p{n}"] = value
+            shape.append(n)
+    return _upsert_statement(dialect, len(deltas), columns, tuple(shape)), params
+
+
 def apply_delta(deltas: dict[F.Bucket, Counter], connection=None, portable: bool = False) -> None:
     """Add bucket deltas to stats_month, on the session or on ``connection``, and raise the
     ``version`` of every jurisdiction that changed (on a row most changes update anyway).
@@ -137,33 +168,27 @@ def apply_delta(deltas: dict[F.Bucket, Counter], connection=None, portable: bool
     (the pattern of portal/engine/numbering.py). Rows go in sorted key order either way, so
     concurrent transactions lock them in the same order and cannot deadlock."""
     bind = connection if connection is not None else db.session
-    deltas = {k: Counter(v) for k, v in deltas.items() if any(v.values())}
-    for jid in {k[0] for k in deltas}:
-        deltas.setdefault(stamp_key(jid), Counter())["version"] += 1
-    if not deltas:
-        return
     dialect = connection.dialect if connection is not None else db.engine.dialect
     if not portable and dialect.name in _UPSERTS:
-        columns = tuple(sorted({k for counts in deltas.values() for k, v in counts.items() if v}))
-        params: dict[str, object] = {}
-        seen: dict[tuple, int] = {}
-        shape = []
-        for key in sorted(deltas):
-            jid, period, dim, bucket = key
-            counts = deltas[key]
-            for value in (jid, dim, period, bucket, *(counts.get(c, 0) for c in columns)):
-                n = seen.get((type(value), value))
-                if n is None:
-                    n = seen[(type(value), value)] = len(seen)
-                    params[f"p{n}"] = value
-                shape.append(n)
-        bind.execute(_upsert_statement(dialect, len(deltas), columns, tuple(shape)), params)
+        parts = upsert_parts(deltas, dialect)
+        if parts is not None:
+            bind.execute(*parts)
         return
+    deltas = _with_stamps(deltas)
     begin_nested = connection.begin_nested if connection is not None else db.session.begin_nested
     for key in sorted(deltas):
         counts = {k: v for k, v in deltas[key].items() if v}
         if counts:
             _bump(bind.execute, begin_nested, key, counts)
+
+
+def filing_contribution(case: Case) -> tuple[dict, dict[F.Bucket, Counter]]:
+    """A case being filed: its ``stats_case`` row (without ``case_id``) and the roll-up deltas,
+    from its ORM state, before anything is written (for the one-statement filing)."""
+    new = facts_for_case(case, just_filed=True)
+    row = new.as_row(None)
+    row.pop("case_id")
+    return row, F.delta(None, new)
 
 
 def record_event(case: Case, ev: object | None = None, before_rollups=None) -> F.Facts:
