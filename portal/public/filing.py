@@ -23,9 +23,8 @@ import time
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
 from ..engine import cases as engine
@@ -40,6 +39,7 @@ from ..registry import enabled_jurisdictions
 from ..web import render_for
 from . import bp
 from .attachments import AttachmentError, discard_files, validate_attachments, write_files
+from .jurisdiction_cache import jurisdiction_with_centres
 from .views import public_case_view
 
 #: How many cases one browser session remembers for its receipts and tracking pages.
@@ -61,17 +61,13 @@ def _enabled_codes() -> set[str]:
     return {s.code for s in current_app.extensions["portal_plugins"].jurisdiction_specs()}
 
 
-#: Built once (not per request): SQLAlchemy still caches its compilation either way.
-_JURISDICTION_WITH_CENTRES = (select(Jurisdiction).where(Jurisdiction.code == bindparam("code"))
-                              .options(joinedload(Jurisdiction.centres)))
-
-
-def _jurisdiction_or_404(code: str) -> Jurisdiction:
-    """The enabled jurisdiction with its centres, in one query. Enabled means owned by an
-    enabled plugin (what ``enabled_jurisdictions()`` checks, without loading every row)."""
+def _jurisdiction_or_404(code: str, fresh: bool = False) -> Jurisdiction:
+    """The enabled jurisdiction with its centres (kept per process for a few seconds, see
+    jurisdiction_cache). Enabled means owned by an enabled plugin (what
+    ``enabled_jurisdictions()`` checks, without loading every row)."""
     if code not in _enabled_codes():
         abort(404)
-    j = db.session.execute(_JURISDICTION_WITH_CENTRES, {"code": code}).unique().scalar_one_or_none()
+    j = jurisdiction_with_centres(code, fresh=fresh)
     if j is None:
         abort(404)
     return j
@@ -219,6 +215,11 @@ def file_case(code):
     if request.method == "GET":
         return _blank_form(j, form, _open_submission())
 
+    chosen = request.form.get("centre")
+    if chosen and chosen not in {c.code for c in j.centres}:
+        # a centre this process's copy does not know yet (just added through another process)
+        j = _jurisdiction_or_404(code, fresh=True)
+        form = intake_form_for(j)
     submission = request.form.get("submission")
     is_open = submission in session.get("open_submissions", [])
     if _csrf_on() and not is_open:

@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, Length, Regexp
 from ..extensions import db
 from ..i18n import pick
 from ..models import Department, Jurisdiction, ServiceCentre, Window
+from ..public.jurisdiction_cache import forget as forget_jurisdictions
 from . import bp
 from .access import ADMIN, audit, roles_required, scoped_or_404, visible_ids, visible_jurisdictions
 
@@ -82,6 +83,7 @@ def _create(what: str, f: NamedForm) -> str | None:
     db.session.flush()
     audit(f"{what}.create", f"{what}:{code}", jid, name_zh=row.name_zh, name_en=row.name_en)
     db.session.commit()
+    forget_jurisdictions()  # this process's public forms show the new centre at once
     return None
 
 
