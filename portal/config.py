@@ -25,6 +25,7 @@ ENV_KEYS = (
     "ICP_NUMBER",
     "SESSION_HOURS",
     "RATELIMIT_ENABLED",
+    "ACCESS_CODE_KEY",
 )
 
 

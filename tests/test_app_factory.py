@@ -44,6 +44,8 @@ def test_embedded_defaults_are_sqlite_and_a_local_index(tmp_path):
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'portal.sqlite3'}"
     assert app.config["PORTAL_INDEX_DIR"] == str(tmp_path / "index")
     assert from_environ({}) == {}
+    # the access codes' HMAC key is read from the environment like every other setting
+    assert from_environ({"PORTAL_ACCESS_CODE_KEY": "k"}) == {"PORTAL_ACCESS_CODE_KEY": "k"}
     assert normalise_db_url("postgres://a/b") == "postgresql+psycopg://a/b"
 
 

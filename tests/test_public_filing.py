@@ -329,3 +329,29 @@ def test_filing_is_rate_limited_but_sent_back_forms_do_not_count(make_app):
         r = c.post("/file/kunming", data=data)
         assert r.status_code == 429 and "Too many attempts" in r.get_data(as_text=True)
         assert count(Case) == 20
+
+
+def test_the_second_answer_of_a_double_click_uses_no_filing_allowance(make_app):
+    """Rate limit rule: only cases actually filed count. A double-click's second request is sent
+    to the first one's receipt (303) but files nothing, so it must not use up the allowance."""
+    import re
+
+    app = make_app(RATELIMIT_ENABLED=True)
+    with app.app_context():
+        c = english(app.test_client())
+        data = intake_data(app, "kunming")
+        page = c.get("/file/kunming").get_data(as_text=True)
+        submission = re.search(r'name="submission"[^>]*value="([^"]+)"', page).group(1)
+        with c.session_transaction() as s:
+            before = dict(s)  # the second click carries the cookie the first one was sent with
+        first = c.post("/file/kunming", data={**data, "submission": submission})
+        with c.session_transaction() as s:
+            s.clear()
+            s.update(before)
+        second = c.post("/file/kunming", data={**data, "submission": submission})
+        assert first.status_code == second.status_code == 303
+        assert first.headers["Location"] == second.headers["Location"]
+        assert db.session.scalar(select(func.count()).select_from(Case)) == 1
+        # 19 more cases make 20 filed: all accepted; the 21st is refused
+        assert [c.post("/file/kunming", data=data).status_code for _ in range(19)] == [303] * 19
+        assert c.post("/file/kunming", data=data).status_code == 429

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 
 from flask import current_app
@@ -81,7 +80,7 @@ def access_code_key(app=None) -> bytes:
     app = app or current_app
     key = app.extensions.get("portal_access_code_key")
     if key is None:
-        dedicated = app.config.get("PORTAL_ACCESS_CODE_KEY") or os.environ.get("PORTAL_ACCESS_CODE_KEY")
+        dedicated = app.config.get("PORTAL_ACCESS_CODE_KEY")  # from the environment too (config.ENV_KEYS)
         if dedicated:
             key = hashlib.sha256(_KEY_CONTEXT + b"\0" + str(dedicated).encode()).digest()
         else:

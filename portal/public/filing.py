@@ -162,7 +162,8 @@ def _cached_blank_form(code: str):
     the same day: only the CSRF token and the one-time submission id differ, and they are put
     into the cached rendering. A rendering is served for FORM_CACHE_SECONDS, so a change of the
     jurisdiction's centres (a deployment, ``flask portal sync-jurisdictions``) shows within that
-    time; a filing itself always reads the jurisdiction and its centres from the database."""
+    time; a filing takes the jurisdiction and its centres from jurisdiction_cache (kept as long,
+    reloaded when the form names a centre the copy does not know)."""
     key = _form_cache_key(code)
     entry = current_app.extensions.get("portal_form_cache", {}).get(key) if key else None
     if entry is None or time.monotonic() - entry[0] > FORM_CACHE_SECONDS:
@@ -204,7 +205,9 @@ def _replayed(submission: str | None):
 @bp.route("/file/<code>", methods=["GET", "POST"])
 # Only cases actually filed count: many people share one address behind a carrier's NAT or a
 # centre's kiosk, and a form sent back with a typo must not use up anyone's allowance.
-@limiter.limit("20 per hour", methods=["POST"], deduct_when=lambda r: r.status_code == 303)
+# The second answer of a double-click (sent to the first one's receipt) files nothing either.
+@limiter.limit("20 per hour", methods=["POST"],
+               deduct_when=lambda r: r.status_code == 303 and not getattr(r, "filed_before", False))
 def file_case(code):
     if request.method == "GET" and code in _enabled_codes():
         cached = _cached_blank_form(code)
@@ -263,7 +266,9 @@ def file_case(code):
         if first is None:
             raise
         # The same form sent twice at once: the other request filed it; show its receipt.
-        return _to_receipt(first, access_code_for_submission(submission), submission)
+        resp = _to_receipt(first, access_code_for_submission(submission), submission)
+        resp.filed_before = True  # see deduct_when above
+        return resp
     return _to_receipt(filed.case.number, filed.access_code, submission)
 
 
