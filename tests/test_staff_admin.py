@@ -311,3 +311,27 @@ def test_every_admin_page_renders_in_each_language(office, client):
     assert r.status_code == 303
     db.session.refresh(reply)
     assert reply.title == "通用答复" and not reply.active
+
+
+def test_a_new_or_renamed_centre_shows_on_the_public_form_at_once(office, client, core_app):
+    """The public form and its jurisdiction are kept per process for 30 s; an administrator's
+    change in this process is shown on the next rendering, not 30 s later."""
+    from .test_public_support import english
+
+    j = office["j"]
+    public = english(core_app.test_client())
+
+    def form_page():
+        with core_app.app_context():  # a visitor's request of its own (its own g and session)
+            return public.get(f"/file/{j.code}").get_data(as_text=True)
+
+    assert "Street service centre" not in form_page()
+    assert client.post("/staff/admin/organisation?add=centre", data={
+        "centre-parent": str(j.id), "centre-code": "demo-street", "centre-name_zh": "街道便民服务中心",
+        "centre-name_en": "Street service centre", "centre-level": "street"}).status_code == 303
+    assert "Street service centre" in form_page()
+    centre = db.session.scalar(select(ServiceCentre).where(ServiceCentre.code == "demo-street"))
+    assert client.post(f"/staff/admin/organisation/centre/{centre.id}",
+                       data={"name_zh": "街道服务中心", "name_en": "Street hall"}).status_code == 303
+    page = form_page()
+    assert "Street hall" in page and "Street service centre" not in page

@@ -176,6 +176,11 @@ def _cached_blank_form(code: str):
     return page.replace(_SUBMISSION_MARK, _open_submission()), 200
 
 
+def forget_blank_forms() -> None:
+    """Drop this process's blank-form renderings (after an administrator's change of centres)."""
+    current_app.extensions.get("portal_form_cache", {}).clear()
+
+
 def _blank_form(j, form, submission):
     """Render the blank form and keep the rendering for _cached_blank_form."""
     key = _form_cache_key(j.code)  # before rendering, which takes the flashed messages away
