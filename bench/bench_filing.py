@@ -219,18 +219,25 @@ def drive(port: int, path: str, seconds: float, threads: int) -> dict:
             "latencies": [d * 1000 for d, _ in done], "receipts": [r for _, r in done]}
 
 
-def workers_cpu(server) -> float:
-    """CPU seconds (user + system) used so far by the server's gunicorn workers (not the master)."""
+def _cpu_seconds(processes) -> float:
+    """User + system CPU seconds used so far by ``processes`` (psutil), skipping any that ended."""
     import psutil
 
     total = 0.0
-    for child in psutil.Process(server.proc.pid).children():
+    for proc in processes:
         try:
-            t = child.cpu_times()
+            t = proc.cpu_times()
             total += t.user + t.system
         except psutil.NoSuchProcess:
             pass
     return total
+
+
+def workers_cpu(server) -> float:
+    """CPU seconds used so far by the server's gunicorn workers (not the master)."""
+    import psutil
+
+    return _cpu_seconds(psutil.Process(server.proc.pid).children())
 
 
 def database_cpu() -> float:
@@ -238,15 +245,7 @@ def database_cpu() -> float:
     backend and helper; the server is shared by both endpoints, which run one at a time)."""
     import psutil
 
-    total = 0.0
-    for proc in psutil.process_iter(["name"]):
-        if proc.info["name"] in ("postgres", "postmaster"):
-            try:
-                t = proc.cpu_times()
-                total += t.user + t.system
-            except psutil.NoSuchProcess:
-                pass
-    return total
+    return _cpu_seconds(p for p in psutil.process_iter(["name"]) if p.info["name"] in ("postgres", "postmaster"))
 
 
 def summarise(parts: list[dict]) -> dict:
