@@ -123,3 +123,53 @@ def test_filing_rows_refuse_a_naive_datetime():
         filing_pg._row({"at": datetime(2026, 3, 2, 10, 0)})
     assert filing_pg._row({"at": shanghai(2026, 3, 2, 10, 0), "n": None}) == \
         '{"at":"2026-03-02T10:00:00+08:00","n":null}'
+
+
+def _visible_elsewhere(number_like: str) -> int:
+    """Cases whose number starts so, seen from another connection (committed rows only)."""
+    with db.engine.connect() as other:
+        return other.execute(select(db.func.count()).select_from(Case)
+                             .where(Case.number.like(number_like + "%"))).scalar_one()
+
+
+def test_nothing_pending_the_statement_commits_by_itself(make_app, monkeypatch):
+    """The public form's case (its jurisdiction kept per process, nothing else read or written
+    by the request): the one statement runs in autocommit mode (no BEGIN/COMMIT round trips), so
+    its rows are committed before the session's own commit."""
+    from .test_public_support import english, intake_data
+
+    app = make_app(PORTAL_JURISDICTIONS=[])
+    with app.app_context():
+        if db.engine.dialect.name not in engine.ONE_STATEMENT_DIALECTS:
+            pytest.skip("the one-statement filing is for PostgreSQL (run with PORTAL_TEST_DATABASE_URL)")
+    seen = []
+    original = engine._commit_keeping
+    monkeypatch.setattr(engine, "_commit_keeping", lambda written: (seen.append(_visible_elsewhere("DEMO-")),
+                                                                    original(written)))
+    client = english(app.test_client())
+    data = intake_data(app, "demo")
+    for _ in range(2):  # the first request loads the jurisdiction (a transaction of its own)
+        assert client.post("/file/demo", data=data).status_code == 303
+    assert seen[1] == 2  # the second filing was committed by its statement
+
+
+def test_pending_changes_and_the_filing_commit_together_or_not_at_all(on_postgresql, monkeypatch):
+    from portal.models import ScreeningRecord
+
+    j = jurisdiction("demo")
+    seen = []
+    original = engine._commit_keeping
+    monkeypatch.setattr(engine, "_commit_keeping", lambda written: (seen.append(_visible_elsewhere("DEMO-")),
+                                                                    original(written)))
+    db.session.add(ScreeningRecord(jurisdiction_id=j.id, code="law", matter="涉诉事项", reason="涉诉", channel="法院"))
+    _file(shanghai(2026, 3, 2, 10, 0), j=j)
+    assert seen == [0]  # joined the session's transaction: committed with the pending row
+    assert db.session.scalar(select(db.func.count()).select_from(ScreeningRecord)) == 1
+    # a failing filing takes the pending row down with it
+    submission = "sub-" + uuid.uuid4().hex
+    _file(shanghai(2026, 3, 2, 11, 0), j=j, submission=submission)
+    db.session.add(ScreeningRecord(jurisdiction_id=j.id, code="law", matter="涉诉事项", reason="涉诉", channel="法院"))
+    with pytest.raises(IntegrityError):
+        _file(shanghai(2026, 3, 2, 11, 5), j=j, submission=submission)
+    assert db.session.scalar(select(db.func.count()).select_from(ScreeningRecord)) == 1
+    assert db.session.scalar(select(db.func.count()).select_from(Case)) == 2

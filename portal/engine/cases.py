@@ -12,9 +12,9 @@ from datetime import datetime, timezone
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy import bindparam, event, insert, select, text, update
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.orm import MANYTOONE, make_transient_to_detached
+from sqlalchemy.orm import MANYTOONE, Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -281,11 +281,33 @@ def _to_session(case: Case, children: list) -> None:
     db.session.add(case)  # cascades to its children (already carrying their identity)
 
 
+#: Session.info key: the session's transaction has a database connection (it may have written,
+#: flushed or locked rows), set and cleared by the two listeners below.
+_IN_DB_TRANSACTION = "portal_in_db_transaction"
+
+
+@event.listens_for(Session, "after_begin")
+def _note_db_transaction(session, transaction, connection) -> None:
+    session.info[_IN_DB_TRANSACTION] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _end_db_transaction(session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_IN_DB_TRANSACTION, None)
+
+
 def _file_in_one_statement(case: Case, children: list, prefix: str, year: int) -> None:
     """PostgreSQL: the case, its rows, its ``stats_case`` row, its number and the roll-ups in one
     statement (portal/engine/filing_pg.py) instead of _insert_new, record_event and _take_number:
-    the same rows, six round trips fewer."""
-    connection = db.session.connection()
+    the same rows, six round trips fewer.
+
+    The statement is atomic by itself, so when the session has nothing of its own to commit with
+    it (the public form's case: nothing pending, no database transaction begun) it runs on a
+    connection in autocommit mode: no ``BEGIN`` and ``COMMIT`` round trips around it, and the rows
+    every filing shares are locked only while it runs. Otherwise it joins the session's
+    transaction and commits with it: a separate connection would also wait for the locks that
+    transaction may hold (a flushed screening record's roll-up rows, say) and never get them."""
     case_values = _row_values(case)
     case_values.pop("number")
     rows = []
@@ -293,10 +315,16 @@ def _file_in_one_statement(case: Case, children: list, prefix: str, year: int) -
         values = _row_values(obj)
         values.pop("case_id", None)
         rows.append((sa_inspect(obj).mapper.local_table.name, values))
-    stats_values, deltas = stats.filing_contribution(case)
-    case_id, number, ids = filing_pg.write_filing(
-        connection, case_values, rows, stats_values, stats.upsert_parts(deltas, connection.dialect),
-        prefix=prefix, year=year)
+    stats_values, rollup = stats.filing_contribution(case, db.engine.dialect)
+    session = db.session()
+    if session.info.get(_IN_DB_TRANSACTION) or session.new or session.dirty or session.deleted:
+        written = filing_pg.write_filing(session.connection(), case_values, rows, stats_values, rollup,
+                                         prefix=prefix, year=year)
+    else:
+        with db.engine.connect() as connection:
+            written = filing_pg.write_filing(connection.execution_options(isolation_level="AUTOCOMMIT"), case_values,
+                                             rows, stats_values, rollup, prefix=prefix, year=year)
+    case_id, number, ids = written
     case.id = case_id
     set_committed_value(case, "number", number)
     for obj, child_id in zip(children, ids):

@@ -182,13 +182,27 @@ def apply_delta(deltas: dict[F.Bucket, Counter], connection=None, portable: bool
             _bump(bind.execute, begin_nested, key, counts)
 
 
-def filing_contribution(case: Case) -> tuple[dict, dict[F.Bucket, Counter]]:
-    """A case being filed: its ``stats_case`` row (without ``case_id``) and the roll-up deltas,
-    from its ORM state, before anything is written (for the one-statement filing)."""
+#: A new case's contribution per Facts (frozen, hashable): filings repeat the same few (one per
+#: jurisdiction, month, category and department), so the deltas and the upsert are built once.
+_FILING_ROWS: dict = {}
+_FILING_ROWS_MAX = 1024
+
+
+def filing_contribution(case: Case, dialect) -> tuple[dict, tuple | None]:
+    """A case being filed: its ``stats_case`` row (without ``case_id``) and the roll-up upsert
+    (``upsert_parts``: statement and parameters, or None), from its ORM state, before anything
+    is written (for the one-statement filing)."""
     new = facts_for_case(case, just_filed=True)
-    row = new.as_row(None)
-    row.pop("case_id")
-    return row, F.delta(None, new)
+    key = (dialect.name, new)
+    hit = _FILING_ROWS.get(key)
+    if hit is None:
+        row = new.as_row(None)
+        row.pop("case_id")
+        hit = (row, upsert_parts(F.delta(None, new), dialect))
+        if len(_FILING_ROWS) >= _FILING_ROWS_MAX:
+            _FILING_ROWS.clear()
+        _FILING_ROWS[key] = hit
+    return dict(hit[0]), hit[1]
 
 
 def record_event(case: Case, ev: object | None = None, before_rollups=None) -> F.Facts:
