@@ -335,3 +335,11 @@ def test_a_new_or_renamed_centre_shows_on_the_public_form_at_once(office, client
                        data={"name_zh": "街道服务中心", "name_en": "Street hall"}).status_code == 303
     page = form_page()
     assert "Street hall" in page and "Street service centre" not in page
+
+
+@pytest.mark.parametrize("page", ["99999999999999999999", "-3", "x", "2"])
+def test_audit_log_pages_past_the_end_or_malformed_answer_a_page(office, client, page):
+    """A page number beyond the last (or not a number) shows a real page, never a database error
+    from an OFFSET out of range."""
+    r = client.get(f"/staff/admin/audit?page={page}")
+    assert r.status_code == 200

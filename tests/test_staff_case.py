@@ -65,6 +65,22 @@ def test_supervisor_assigns_lead_and_co_handling_departments(demo, client):
     assert "税务局" in body and "人力资源和社会保障局" in body
 
 
+@pytest.mark.parametrize("lead,co", [
+    ('"; DROP TABLE "case"; --', []),  # found by the proof's form fuzzing: was a 500
+    ("99999999999999999999", []),      # beyond the database's integer range
+    ("lead", ["²"]),                   # "²".isdigit() is true, int("²") fails
+])
+def test_assign_with_tampered_department_ids_is_refused_with_a_message(demo, client, lead, co):
+    login(client, "demo-super-1")
+    case = demo["case"]
+    lead = str(demo["lead"].id) if lead == "lead" else lead
+    r = post(client, case, "assign", lead_department_id=lead, co_department_ids=co)
+    assert r.status_code == 422
+    assert "department" in r.get_data(as_text=True).lower() or "部门" in r.get_data(as_text=True)
+    db.session.refresh(case)
+    assert case.state != "assigned" and case.lead_department_id is None
+
+
 def test_escalate_pause_resume_and_extend_with_reason(demo, client):
     login(client, "demo-super-1")
     case = demo["case"]

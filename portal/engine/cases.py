@@ -476,12 +476,25 @@ def _classify(case, actor, note, params, now):
     return {"category": case.category, "complexity": case.complexity}
 
 
+def _row_id(raw) -> int | None:
+    """A row id from a form value, or None for anything that is not one (text, a number out of
+    the database's integer range): the form's select offers only ids, so this is tampering."""
+    try:
+        value = int(str(raw).strip())
+    except (TypeError, ValueError):
+        return None
+    return value if 0 < value < 2**31 else None
+
+
 def _assign(case, actor, note, params, now):
-    lead_id = params.get("lead_department_id")
-    lead = db.session.get(Department, int(lead_id)) if lead_id else None
+    lead_id = _row_id(params.get("lead_department_id"))
+    lead = db.session.get(Department, lead_id) if lead_id else None
     if lead is None or lead.jurisdiction_id != case.jurisdiction_id:
         raise Invalid(_l("Choose a lead department of this jurisdiction."))
-    co_ids = {int(i) for i in params.get("co_department_ids") or [] if int(i) != lead.id}
+    raw_co = [_row_id(i) for i in params.get("co_department_ids") or []]
+    if None in raw_co:
+        raise Invalid(_l("Co-handling departments must belong to this jurisdiction."))
+    co_ids = {i for i in raw_co if i != lead.id}
     co = db.session.scalars(select(Department).where(Department.id.in_(co_ids))).all() if co_ids else []
     if any(d.jurisdiction_id != case.jurisdiction_id for d in co):
         raise Invalid(_l("Co-handling departments must belong to this jurisdiction."))

@@ -28,6 +28,7 @@ def admin_audit():
     except ValueError:
         page = 1
     total = db.session.scalar(select(func.count(AuditLog.id)).where(cond))
+    page = min(page, max(1, -(-total // PAGE)))  # past the last page: the last page (no huge OFFSET)
     rows = db.session.scalars(select(AuditLog).where(cond).options(joinedload(AuditLog.actor))
                               .order_by(AuditLog.at.desc(), AuditLog.id.desc())
                               .offset((page - 1) * PAGE).limit(PAGE)).all()
