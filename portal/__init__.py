@@ -56,6 +56,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(public_bp)
     app.register_blueprint(staff_bp, url_prefix="/staff")
     app.register_blueprint(api_bp, url_prefix="/api")
+    from .staff import plugin_pages
+
+    plugin_pages.register(app)
 
     from .cli import register_cli
 

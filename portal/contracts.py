@@ -6,7 +6,7 @@ is what lets a jurisdiction override only what differs from the defaults.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Any, Iterable
 
 #: Staff roles known to the core; "public" is the complainant, "system" the sweeper.
 ROLES = ("clerk", "handler", "supervisor", "admin")
@@ -221,3 +221,25 @@ def ensure_tuple(items: Iterable) -> tuple:
 
 
 __all__ = [n for n in dir() if not n.startswith("_")]
+
+
+@dataclass(frozen=True)
+class StaffLink:
+    """A link in the staff navigation to one of a plugin's own staff pages: ``endpoint`` is the
+    view's name inside the plugin's blueprint; shown to the ``roles`` given, and only to staff who
+    see one of the plugin's jurisdictions."""
+
+    endpoint: str
+    label_zh: str
+    label_en: str
+    roles: frozenset[str] = frozenset({"clerk", "handler", "supervisor", "admin"})
+
+
+@dataclass(frozen=True)
+class StaffPages:
+    """A plugin's own staff pages (CKAN's IBlueprint idea): a Flask blueprint named
+    ``<plugin>_staff``, mounted at ``/staff/<plugin>/``, and the links it adds to the staff
+    navigation. Its views guard themselves with ``toolkit.staff_page``."""
+
+    blueprint: Any
+    links: tuple[StaffLink, ...] = ()

@@ -89,3 +89,9 @@ def portal_case_transitioned(jurisdiction, case, event):
 @hookspec
 def portal_guide_corrected(jurisdiction, correction):
     """Called after a guide correction was published; return values are ignored."""
+
+
+# -- the plugin's own staff pages ------------------------------------------------
+@hookspec
+def portal_staff_pages():
+    """Return StaffPages: a blueprint of the plugin's own staff pages (mounted at /staff/<plugin>/) and its links."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pluggy
 
 from . import hookspecs
-from .contracts import COMPLEXITIES, JurisdictionSpec
+from .contracts import COMPLEXITIES, JurisdictionSpec, StaffPages
 
 ENTRY_POINT_GROUP = "portal"
 CORE_PLUGIN_NAME = "core"
@@ -108,6 +108,24 @@ class PluginHost:
             for code in [c for c, o in self._owner.items() if o == CORE_PLUGIN_NAME]:
                 del self._owner[code]
                 del self._specs[code]
+
+    def staff_pages(self) -> list[tuple[str, StaffPages]]:
+        """``(plugin name, StaffPages)`` of every enabled plugin that has staff pages of its own.
+        The blueprint must be named ``<plugin>_staff`` (one namespace per plugin, no clash with the
+        core's or another plugin's endpoints)."""
+        out = []
+        for impl in self.pm.hook.portal_staff_pages.get_hookimpls():
+            pages = impl.function()
+            if pages is None:
+                continue
+            name = impl.plugin_name
+            if getattr(pages.blueprint, "name", None) != f"{name}_staff":
+                raise PluginError(f"Plugin {name!r}: its staff pages' blueprint must be named {name + '_staff'!r}.")
+            out.append((name, pages))
+        return out
+
+    def owns(self, plugin: str, jurisdiction: str) -> bool:
+        return self._owner.get(jurisdiction) == plugin
 
     # -- lookups ---------------------------------------------------------------
     @property

@@ -21,6 +21,8 @@ from .contracts import (  # noqa: F401  (re-exported)
     EscalationTier,
     JurisdictionSpec,
     ScreeningResult,
+    StaffLink,
+    StaffPages,
     StateSpec,
     TimeLimit,
     Transition,
@@ -33,7 +35,14 @@ from .hookspecs import hookimpl  # noqa: F401
 # day, Dazhou rota), the session to write them with and the jurisdiction's working calendar.
 from .engine.calendars import calendar_for as working_calendar  # noqa: F401
 from .extensions import db  # noqa: F401
-from .models import AccountabilityRecord, RotaEntry, SupervisionRecord  # noqa: F401
+from .models import AccountabilityRecord, Department, RotaEntry, SupervisionRecord  # noqa: F401
+
+# A plugin's own staff pages (hook portal_staff_pages): the guard for its views, the signed-in
+# user's jurisdictions the plugin owns, and the audit trail administrative changes go to.
+from .staff.access import audit  # noqa: F401
+from .staff.plugin_pages import staff_jurisdictions, staff_page  # noqa: F401
+from .calendar import SHANGHAI  # noqa: F401  (today's date where the window is)
+from .i18n import pick  # noqa: F401  (a row's name_zh / name_en by the page's language)
 
 _l = lazy_gettext
 

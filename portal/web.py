@@ -149,6 +149,8 @@ def init_app(app) -> None:
         if any(isinstance(v, str) and "\x00" in v for v in values):
             abort(400)
 
+    from .staff.plugin_pages import nav_links as staff_plugin_links
+
     @app.context_processor
     def template_helpers():
         return {
@@ -169,6 +171,7 @@ def init_app(app) -> None:
             "icp_number": app.config.get("PORTAL_ICP_NUMBER", ""),
             "languages": [("zh_Hans", "简体中文"), ("zh_Hant", "繁體中文"), ("en", "English")],
             "current_locale": lambda: str(get_locale()),
+            "staff_plugin_links": staff_plugin_links,
         }
 
     def wants_json() -> bool:

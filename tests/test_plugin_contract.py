@@ -283,10 +283,10 @@ def test_every_hook_has_a_heading_with_its_signature_in_docs_plugins_md():
 
 
 # -- the built-in plugins keep the rules ------------------------------------------------------------
-PLUGIN_FILES = sorted((ROOT / "plugins").glob("*/__init__.py")) + [EXAMPLE_DIR / "bancheng_example" / "__init__.py"]
+PLUGIN_FILES = sorted((ROOT / "plugins").glob("*/*.py")) + [EXAMPLE_DIR / "bancheng_example" / "__init__.py"]
 
 
-@pytest.mark.parametrize("path", PLUGIN_FILES, ids=lambda p: p.parent.name)
+@pytest.mark.parametrize("path", PLUGIN_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_plugins_import_the_core_only_through_the_toolkit(path):
     tree = ast.parse(path.read_text(encoding="utf-8"))
     for node in ast.walk(tree):

@@ -264,6 +264,13 @@ class Beijing(JurisdictionPlugin):
 
     code = "beijing"
 
+    # seed 003: the monthly fault-finding day (找茬日) is recorded by the supervisor and read by staff.
+    @hookimpl
+    def portal_staff_pages(self):
+        from .staff_pages import pages
+
+        return pages
+
     # seed 003: the city and the districts the report names (Dongcheng, Xicheng, Chaoyang, Daxing, Pinggu).
     @hookimpl
     def portal_jurisdictions(self):

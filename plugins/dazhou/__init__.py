@@ -174,6 +174,13 @@ class Dazhou(JurisdictionPlugin):
 
     code = "dazhou"
 
+    # seed 002: chief representatives take turns at the window; the staff plan and read the rota.
+    @hookimpl
+    def portal_staff_pages(self):
+        from .staff_pages import pages
+
+        return pages
+
     # seed 002: the city centre and Tongchuan district.
     @hookimpl
     def portal_jurisdictions(self):
@@ -249,7 +256,7 @@ def plan_rota(jurisdiction, start: date, end: date, representatives) -> list[Rot
 
 
 def representative_on(jurisdiction, day: date) -> RotaEntry | None:
-    """Who sits at the window on ``day`` (the staff side shows it beside the queue)."""
+    """Who sits at the window on ``day`` (the staff page /staff/dazhou/rota shows it)."""
     return db.session.scalar(db.select(RotaEntry).where(RotaEntry.jurisdiction_id == jurisdiction.id,
                                                         RotaEntry.day == day))
 

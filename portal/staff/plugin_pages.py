@@ -1,0 +1,73 @@
+"""A jurisdiction plugin's own staff pages (hook ``portal_staff_pages``): Dazhou's rota of chief
+representatives, Beijing's fault-finding days, and whatever a jurisdiction installs.
+
+The core mounts each plugin's blueprint at ``/staff/<plugin>/`` and adds its links to the staff
+navigation for the roles they name, shown only to staff who see one of the plugin's
+jurisdictions. Views guard themselves with :func:`staff_page`: login, role (403), and a user who
+sees none of the plugin's jurisdictions gets 404, as for any record of another jurisdiction.
+"""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort, current_app, request, url_for
+from flask_login import current_user
+
+from .access import roles_required, visible_jurisdictions
+
+
+def register(app) -> None:
+    """Mount every enabled plugin's staff blueprint and remember its links."""
+    links = []
+    for plugin, pages in app.extensions["portal_plugins"].staff_pages():
+        app.register_blueprint(pages.blueprint, url_prefix=f"/staff/{plugin}")
+        links.extend((plugin, link) for link in pages.links)
+    app.extensions["portal_staff_links"] = links
+
+
+def _plugin_of_request() -> str:
+    blueprint = request.blueprint or ""
+    return blueprint[: -len("_staff")] if blueprint.endswith("_staff") else ""
+
+
+def jurisdictions_of(plugin: str) -> list:
+    """The signed-in user's visible jurisdictions that ``plugin`` owns (kept for the request)."""
+    cache = getattr(request, "portal_plugin_jurisdictions", None)
+    if cache is None:
+        cache = request.portal_plugin_jurisdictions = {}
+    if plugin not in cache:
+        host = current_app.extensions["portal_plugins"]
+        cache[plugin] = [j for j in visible_jurisdictions() if host.owns(plugin, j.code)]
+    return cache[plugin]
+
+
+def staff_jurisdictions() -> list:
+    """For a plugin's view: the user's visible jurisdictions that the plugin owns."""
+    return jurisdictions_of(_plugin_of_request())
+
+
+def staff_page(*roles: str):
+    """Guard a plugin's staff view: logged in, one of ``roles`` (else 403), and seeing at least
+    one of the plugin's jurisdictions (else 404)."""
+
+    def decorate(view):
+        @wraps(view)
+        def guarded(*args, **kwargs):
+            if not staff_jurisdictions():
+                abort(404)
+            return view(*args, **kwargs)
+
+        return roles_required(*roles)(guarded)
+
+    return decorate
+
+
+def nav_links() -> list[tuple[str, object]]:
+    """``(url, link)`` of the plugin pages the signed-in user may open, for the staff navigation."""
+    if not current_user.is_authenticated:
+        return []
+    out = []
+    for plugin, link in current_app.extensions.get("portal_staff_links", ()):
+        if current_user.role in link.roles and jurisdictions_of(plugin):
+            out.append((url_for(f"{plugin}_staff.{link.endpoint}"), link))
+    return out
