@@ -40,9 +40,17 @@ from .models import AccountabilityRecord, Department, RotaEntry, SupervisionReco
 # A plugin's own staff pages (hook portal_staff_pages): the guard for its views, the signed-in
 # user's jurisdictions the plugin owns, and the audit trail administrative changes go to.
 from .staff.access import audit  # noqa: F401
-from .staff.plugin_pages import staff_jurisdictions, staff_page  # noqa: F401
-from .calendar import SHANGHAI  # noqa: F401  (today's date where the window is)
+from .staff.plugin_pages import staff_jurisdiction_choices, staff_jurisdictions, staff_page  # noqa: F401
 from .i18n import pick  # noqa: F401  (a row's name_zh / name_en by the page's language)
+
+
+def local_today():
+    """Today's date where the windows are (Asia/Shanghai), whatever the server's time zone."""
+    from datetime import datetime
+
+    from .calendar import SHANGHAI
+
+    return datetime.now(SHANGHAI).date()
 
 _l = lazy_gettext
 

@@ -3,24 +3,22 @@ window on one random working day of the month; the supervisor records who walked
 windows were checked and what was found, once a month per jurisdiction. Staff read the record."""
 from __future__ import annotations
 
-from datetime import datetime
-
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from portal.toolkit import (
-    SHANGHAI,
     StaffLink,
     StaffPages,
     SupervisionRecord,
     audit,
     db,
+    local_today,
     pick,
+    staff_jurisdiction_choices,
     staff_jurisdictions,
     staff_page,
 )
@@ -39,24 +37,18 @@ class FaultFindingForm(FlaskForm):
     findings = TextAreaField(_l("What was found"), validators=[Length(max=4000)])
 
 
-def _today():
-    return datetime.now(SHANGHAI).date()
-
-
 @blueprint.route("/fault-finding", methods=["GET", "POST"])
-@staff_page("clerk", "handler", "supervisor", "admin")
+@staff_page("clerk", "handler", "supervisor", "admin", post_roles=("supervisor",))
 def fault_finding():
     from . import FAULT_FINDING, record_fault_finding_day
 
     js = staff_jurisdictions()
     form = FaultFindingForm()
-    form.jurisdiction.choices = [(j.code, pick(j, "name")) for j in js]
-    if request.method == "POST" and current_user.role != "supervisor":
-        abort(403)  # supervisors keep the record; everyone else reads it
+    form.jurisdiction.choices = staff_jurisdiction_choices()
     error = None
     if form.validate_on_submit():
         j = next(j for j in js if j.code == form.jurisdiction.data)
-        if form.held_on.data > _today():
+        if form.held_on.data > local_today():
             error = _("The day of the walk cannot be in the future.")
         else:
             held_on = form.held_on.data

@@ -3,25 +3,25 @@
 plans a period (one representative per working day, in turn, replacing what was planned)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from portal.toolkit import (
-    SHANGHAI,
     Department,
     RotaEntry,
     StaffLink,
     StaffPages,
     audit,
     db,
+    local_today,
     pick,
+    staff_jurisdiction_choices,
     staff_jurisdictions,
     staff_page,
 )
@@ -41,10 +41,6 @@ class RotaForm(FlaskForm):
     representatives = TextAreaField(
         _l("Chief representatives in turn, one per line: a name, or a name | department code"),
         validators=[DataRequired(_l("Name at least one representative.")), Length(max=4000)])
-
-
-def _today():
-    return datetime.now(SHANGHAI).date()
 
 
 def _representatives(text: str, jurisdiction) -> tuple[list, str | None]:
@@ -69,15 +65,13 @@ def _representatives(text: str, jurisdiction) -> tuple[list, str | None]:
 
 
 @blueprint.route("/rota", methods=["GET", "POST"])
-@staff_page("clerk", "handler", "supervisor", "admin")
+@staff_page("clerk", "handler", "supervisor", "admin", post_roles=("supervisor",))
 def rota():
     from . import plan_rota
 
     js = staff_jurisdictions()
     form = RotaForm()
-    form.jurisdiction.choices = [(j.code, pick(j, "name")) for j in js]
-    if request.method == "POST" and current_user.role != "supervisor":
-        abort(403)  # supervisors plan the rota; everyone else reads it
+    form.jurisdiction.choices = staff_jurisdiction_choices()
     error = None
     if form.validate_on_submit():
         j = next(j for j in js if j.code == form.jurisdiction.data)
@@ -93,7 +87,7 @@ def rota():
             entries = plan_rota(j, start, end, reps)  # commits, with the audit row
             flash(_("Rota planned: %(n)d working days.", n=len(entries)), "info")
             return redirect(url_for(".rota"), 303)
-    today = _today()
+    today = local_today()
     ids = [j.id for j in js]
     rows = db.session.scalars(
         db.select(RotaEntry).where(RotaEntry.jurisdiction_id.in_(ids), RotaEntry.day >= today,

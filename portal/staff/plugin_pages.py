@@ -46,15 +46,25 @@ def staff_jurisdictions() -> list:
     return jurisdictions_of(_plugin_of_request())
 
 
-def staff_page(*roles: str):
+def staff_jurisdiction_choices() -> list[tuple[str, str]]:
+    """``(code, name)`` of :func:`staff_jurisdictions`, for a form's jurisdiction select."""
+    from ..i18n import pick
+
+    return [(j.code, pick(j, "name")) for j in staff_jurisdictions()]
+
+
+def staff_page(*roles: str, post_roles: tuple[str, ...] | None = None):
     """Guard a plugin's staff view: logged in, one of ``roles`` (else 403), and seeing at least
-    one of the plugin's jurisdictions (else 404)."""
+    one of the plugin's jurisdictions (else 404). ``post_roles``: who may also submit its forms
+    (a POST by another of ``roles`` gets 403: they read the page, others keep it)."""
 
     def decorate(view):
         @wraps(view)
         def guarded(*args, **kwargs):
             if not staff_jurisdictions():
                 abort(404)
+            if post_roles is not None and request.method == "POST" and current_user.role not in post_roles:
+                abort(403)
             return view(*args, **kwargs)
 
         return roles_required(*roles)(guarded)
