@@ -128,7 +128,9 @@ def init_app(app) -> None:
         resp.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if request.is_secure:
             resp.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if request.blueprint == "staff" or request.path.startswith("/track"):
+        # the staff workspace (plugins' staff pages included: <plugin>_staff) and a person's case
+        blueprint = request.blueprint or ""
+        if blueprint == "staff" or blueprint.endswith("_staff") or request.path.startswith("/track"):
             resp.headers["Cache-Control"] = "no-store"
         chosen = request.args.get("lang")
         if chosen and i18n.normalise(chosen):

@@ -142,3 +142,8 @@ def test_fault_finding_day_recorded_once_a_month_through_the_page_seed003(app, p
     page = sup.get(FAULT).get_data(as_text=True)
     assert "两个窗口一次性告知不全" in page
     assert people("dz-super").get(FAULT).status_code == 404
+
+
+def test_plugin_staff_pages_are_never_cached(app, people):
+    r = people("dz-super").get(ROTA)
+    assert "no-store" in r.headers["Cache-Control"]
