@@ -46,11 +46,10 @@ from .i18n import pick  # noqa: F401  (a row's name_zh / name_en by the page's l
 
 def local_today():
     """Today's date where the windows are (Asia/Shanghai), whatever the server's time zone."""
-    from datetime import datetime
+    from .calendar import local_date
+    from .models.base import utcnow
 
-    from .calendar import SHANGHAI
-
-    return datetime.now(SHANGHAI).date()
+    return local_date(utcnow())
 
 _l = lazy_gettext
 

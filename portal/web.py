@@ -17,6 +17,7 @@ from werkzeug.routing import IntegerConverter
 from . import i18n
 from .engine.errors import EngineError
 from .extensions import db, login_manager
+from .models.base import DB_INT
 from .privacy import redact
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -27,7 +28,7 @@ class BoundedInt(IntegerConverter):
     """``<int:...>`` ids above a 32-bit key simply match nothing (404) instead of
     overflowing the database driver (SQLite OverflowError, PostgreSQL DataError)."""
 
-    def __init__(self, map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):
+    def __init__(self, map, fixed_digits=0, min=None, max=DB_INT, signed=False):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
@@ -128,9 +129,8 @@ def init_app(app) -> None:
         resp.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if request.is_secure:
             resp.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        # the staff workspace (plugins' staff pages included: <plugin>_staff) and a person's case
-        blueprint = request.blueprint or ""
-        if blueprint == "staff" or blueprint.endswith("_staff") or request.path.startswith("/track"):
+        # the staff workspace (plugins' staff pages are mounted under /staff too) and a person's case
+        if request.path.startswith(("/staff", "/track")):
             resp.headers["Cache-Control"] = "no-store"
         chosen = request.args.get("lang")
         if chosen and i18n.normalise(chosen):

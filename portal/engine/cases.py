@@ -32,6 +32,7 @@ from ..models import (
     ReturnVisit,
     StaffUser,
 )
+from ..models.base import db_int
 from . import deadlines, filing_pg
 from .errors import Conflict, Invalid, NotAllowed
 from .numbering import (
@@ -477,13 +478,10 @@ def _classify(case, actor, note, params, now):
 
 
 def _row_id(raw) -> int | None:
-    """A row id from a form value, or None for anything that is not one (text, a number out of
-    the database's integer range): the form's select offers only ids, so this is tampering."""
-    try:
-        value = int(str(raw).strip())
-    except (TypeError, ValueError):
-        return None
-    return value if 0 < value < 2**31 else None
+    """A row id from a form value, or None for anything that is not one: the form's select
+    offers only ids, so this is tampering."""
+    value = db_int(raw)
+    return value if value is not None and value > 0 else None
 
 
 def _assign(case, actor, note, params, now):

@@ -24,15 +24,11 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from functools import lru_cache
 
 from sqlalchemy import text
 
 from ..models.stats import stats_case
-
-#: Per shape (the children's tables, the roll-up statement): the text() statement.
-_STATEMENTS: dict = {}
-_STATEMENTS_MAX = 64
-
 
 def _json_value(value):
     """What JSON cannot carry by itself: dates and aware datetimes (as UTCDateTime, naive refused)."""
@@ -49,38 +45,36 @@ def _row(values: dict) -> str:
     return json.dumps(values, default=_json_value, ensure_ascii=False, separators=(",", ":"))
 
 
-def _expand(name: str, table: str, columns: list[str], first: str, source: str, returning: str) -> str:
-    """``name AS (INSERT INTO table (first, columns) SELECT <source>, r.columns FROM ..., the JSON row)``."""
+def _expand(name: str, table: str, columns: tuple[str, ...], first: str, source: str, after: str,
+            returning: str) -> str:
+    """``name AS (INSERT INTO table (first, columns) SELECT <source>, r.columns FROM <after>, the
+    JSON row :row_<name>)``: ``source`` is read from the CTE ``after`` (the number, or the case)."""
     cols = ", ".join(f'"{c}"' for c in columns)
     picked = ", ".join(f'r."{c}"' for c in columns)
     return (f'{name} AS (INSERT INTO "{table}" ({first}, {cols}) SELECT {source}, {picked} '
-            f'FROM {"n" if name == "c" else "c"}, json_populate_record(NULL::"{table}", CAST(:row_{name} AS json)) AS r'
+            f'FROM {after}, json_populate_record(NULL::"{table}", CAST(:row_{name} AS json)) AS r'
             f'{" RETURNING " + returning if returning else ""})')
 
 
-def _statement(case_columns: list[str], children: list[tuple[str, list[str]]], rollup):
-    key = (tuple(case_columns), tuple((t, tuple(c)) for t, c in children), rollup.text if rollup is not None else None)
-    stmt = _STATEMENTS.get(key)
-    if stmt is not None:
-        return stmt
+@lru_cache(maxsize=64)
+def _statement(case_columns: tuple[str, ...], children: tuple[tuple[str, tuple[str, ...]], ...],
+               rollup_sql: str | None):
+    """The statement for one shape (the case's columns, the children's tables and columns, the
+    roll-up upsert's SQL): a filing always has the same few, so each is written once."""
     ctes = [
         "n AS (INSERT INTO case_sequence (prefix, year, value) VALUES (:seq_prefix, :seq_year, 1) "
         "ON CONFLICT (prefix, year) DO UPDATE SET value = case_sequence.value + 1 RETURNING value)",
         _expand("c", "case", case_columns, "number",
-                ":number_head || lpad(n.value::text, greatest(6, length(n.value::text)), '0')", "id, number"),
+                ":number_head || lpad(n.value::text, greatest(6, length(n.value::text)), '0')", "n", "id, number"),
     ]
     for i, (table, columns) in enumerate(children):
-        ctes.append(_expand(f"k{i}", table, columns, "case_id", "c.id", "id"))
-    ctes.append(_expand("s", stats_case.name, [c.name for c in stats_case.columns if c.name != "case_id"],
-                        "case_id", "c.id", ""))
-    if rollup is not None:
-        ctes.append(f"u AS ({rollup.text})")
+        ctes.append(_expand(f"k{i}", table, columns, "case_id", "c.id", "c", "id"))
+    ctes.append(_expand("s", stats_case.name, tuple(c.name for c in stats_case.columns if c.name != "case_id"),
+                        "case_id", "c.id", "c", ""))
+    if rollup_sql is not None:
+        ctes.append(f"u AS ({rollup_sql})")
     picked = "".join(f", (SELECT id FROM k{i})" for i in range(len(children)))
-    stmt = text(f"WITH {', '.join(ctes)} SELECT c.id, c.number{picked} FROM c")
-    if len(_STATEMENTS) >= _STATEMENTS_MAX:
-        _STATEMENTS.clear()
-    _STATEMENTS[key] = stmt
-    return stmt
+    return text(f"WITH {', '.join(ctes)} SELECT c.id, c.number{picked} FROM c")
 
 
 def write_filing(connection, case_values: dict, children: list[tuple[str, dict]], stats_values: dict,
@@ -95,6 +89,7 @@ def write_filing(connection, case_values: dict, children: list[tuple[str, dict]]
                   row_s=_row(stats_values))
     for i, (_table, values) in enumerate(children):
         params[f"row_k{i}"] = _row(values)
-    stmt = _statement(list(case_values), [(t, list(v)) for t, v in children], rollup_stmt)
+    stmt = _statement(tuple(case_values), tuple((t, tuple(v)) for t, v in children),
+                      rollup_stmt.text if rollup_stmt is not None else None)
     row = connection.execute(stmt, params).one()
     return row[0], row[1], list(row[2:])

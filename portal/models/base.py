@@ -1,4 +1,5 @@
-"""Shared column helpers: UTC timestamps stored timezone-aware on both databases."""
+"""Shared column helpers: UTC timestamps stored timezone-aware on both databases, and the
+integer range an id or count must stay in."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -8,6 +9,19 @@ from sqlalchemy import DateTime, types
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+DB_INT = 2**31 - 1  # beyond this a driver overflows (SQLite) or refuses (PostgreSQL)
+
+
+def db_int(value, default=None):
+    """A form or query value as an integer the database takes; anything else (text, "²", a
+    number out of range) is ``default``."""
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        return default
+    return n if -DB_INT <= n <= DB_INT else default
 
 
 class UTCDateTime(types.TypeDecorator):

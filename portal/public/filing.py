@@ -39,6 +39,7 @@ from ..registry import enabled_jurisdictions
 from ..web import render_for
 from . import bp
 from .attachments import AttachmentError, discard_files, validate_attachments, write_files
+from . import jurisdiction_cache
 from .jurisdiction_cache import jurisdiction_with_centres
 from .views import public_case_view
 
@@ -133,7 +134,7 @@ def _render_form(j, form, submission, status=200):
 
 
 #: Blank forms kept rendered per process (see _blank_form): how long one is served, how many.
-FORM_CACHE_SECONDS = 30
+FORM_CACHE_SECONDS = jurisdiction_cache.TTL_SECONDS  # the form and its jurisdiction go stale together
 FORM_CACHE_MAX = 128
 _CSRF_MARK, _SUBMISSION_MARK = "\x00csrf\x00", "\x00submission\x00"
 
@@ -176,9 +177,12 @@ def _cached_blank_form(code: str):
     return page.replace(_SUBMISSION_MARK, _open_submission()), 200
 
 
-def forget_blank_forms() -> None:
-    """Drop this process's blank-form renderings (after an administrator's change of centres)."""
+def forget_kept_forms() -> None:
+    """After an administrator's change of centres: drop this process's blank-form renderings and
+    its copies of the jurisdictions, so its public forms show the change at once (other
+    processes within FORM_CACHE_SECONDS)."""
     current_app.extensions.get("portal_form_cache", {}).clear()
+    jurisdiction_cache.forget()
 
 
 def _blank_form(j, form, submission):

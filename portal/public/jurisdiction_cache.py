@@ -73,9 +73,6 @@ def jurisdiction_with_centres(code: str, *, fresh: bool = False) -> Jurisdiction
     return j
 
 
-def forget(code: str | None = None) -> None:
-    """Drop this process's copy of one jurisdiction (or of all): the next request reloads it."""
-    if code is None:
-        _cache().clear()
-    else:
-        _cache().pop(code, None)
+def forget() -> None:
+    """Drop this process's copies: the next request reloads each jurisdiction."""
+    _cache().clear()

@@ -16,8 +16,7 @@ from wtforms.validators import DataRequired, Length, Regexp
 from ..extensions import db
 from ..i18n import pick
 from ..models import Department, Jurisdiction, ServiceCentre, Window
-from ..public.filing import forget_blank_forms
-from ..public.jurisdiction_cache import forget as forget_jurisdictions
+from ..public.filing import forget_kept_forms
 from . import bp
 from .access import ADMIN, audit, roles_required, scoped_or_404, visible_ids, visible_jurisdictions
 
@@ -84,15 +83,8 @@ def _create(what: str, f: NamedForm) -> str | None:
     db.session.flush()
     audit(f"{what}.create", f"{what}:{code}", jid, name_zh=row.name_zh, name_en=row.name_en)
     db.session.commit()
-    _public_forms_changed()
+    forget_kept_forms()
     return None
-
-
-def _public_forms_changed() -> None:
-    """This process's public forms show a new or renamed centre at once; other processes within
-    the 30 s their copies are kept (portal/public/jurisdiction_cache.py)."""
-    forget_jurisdictions()
-    forget_blank_forms()
 
 
 @bp.route("/admin/organisation", methods=["GET", "POST"])
@@ -144,7 +136,7 @@ def admin_rename(what, row_id):
         audit(f"{what}.rename", f"{what}:{row.code}", _scope_of(row), before=list(old),
               after=[row.name_zh, row.name_en])
         db.session.commit()
-        _public_forms_changed()
+        forget_kept_forms()
         flash(_("Saved."), "info")
         return redirect(url_for("staff.admin_org"), 303)
     return render_template("staff/admin/rename.html", row=row, what=what, form=form), \

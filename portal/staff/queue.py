@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..i18n import pick
 from ..models import Case, Department, ServiceCentre, Window, case_co_department
+from ..models.base import db_int
 from ..sweep import DUE_SOON
 from . import bp
 from .access import CASE_ROLES, roles_required, visible_ids, visible_jurisdictions
@@ -41,17 +42,7 @@ class Row:
     badges: list[Badge] = field(default_factory=list)
 
 
-DB_INT = 2**31 - 1  # beyond this a driver overflows (SQLite) or refuses (PostgreSQL)
 MAX_PAGE = 100_000
-
-
-def _int(value, default=None):
-    """A query argument as an id-sized integer; anything else is the default."""
-    try:
-        n = int(value)
-    except (TypeError, ValueError):
-        return default
-    return n if -DB_INT <= n <= DB_INT else default
 
 
 def _conditions(args, now: datetime) -> list:
@@ -69,12 +60,12 @@ def _conditions(args, now: datetime) -> list:
     if args.get("category"):
         conds.append(Case.category == args["category"])
     if args.get("department"):
-        dep = _int(args["department"], -1)
+        dep = db_int(args["department"], -1)
         conds.append(or_(Case.lead_department_id == dep,
                          Case.id.in_(select(case_co_department.c.case_id)
                                      .where(case_co_department.c.department_id == dep))))
     if args.get("window"):
-        conds.append(Case.window_id == _int(args["window"], -1))
+        conds.append(Case.window_id == db_int(args["window"], -1))
     due = args.get("due")
     if due == "overdue":
         conds += [Case.due_at < now, Case.paused_at.is_(None)]
@@ -120,7 +111,7 @@ def queue():
     now = datetime.now(timezone.utc)
     args = request.args
     conds = _conditions(args, now)
-    page = min(max(1, _int(args.get("page"), 1)), MAX_PAGE)
+    page = min(max(1, db_int(args.get("page"), 1)), MAX_PAGE)
     total = db.session.scalar(select(func.count(Case.id)).where(*conds))
     cases = db.session.scalars(
         select(Case).where(*conds)

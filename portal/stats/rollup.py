@@ -13,6 +13,7 @@ loser fails before reading the case's old contribution, and its whole transactio
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from functools import lru_cache
 
 from flask import current_app
 from sqlalchemy import delete, event, func, insert, select, text, update
@@ -182,27 +183,22 @@ def apply_delta(deltas: dict[F.Bucket, Counter], connection=None, portable: bool
             _bump(bind.execute, begin_nested, key, counts)
 
 
-#: A new case's contribution per Facts (frozen, hashable): filings repeat the same few (one per
-#: jurisdiction, month, category and department), so the deltas and the upsert are built once.
-_FILING_ROWS: dict = {}
-_FILING_ROWS_MAX = 1024
-
-
 def filing_contribution(case: Case, dialect) -> tuple[dict, tuple | None]:
     """A case being filed: its ``stats_case`` row (without ``case_id``) and the roll-up upsert
     (``upsert_parts``: statement and parameters, or None), from its ORM state, before anything
     is written (for the one-statement filing)."""
-    new = facts_for_case(case, just_filed=True)
-    key = (dialect.name, new)
-    hit = _FILING_ROWS.get(key)
-    if hit is None:
-        row = new.as_row(None)
-        row.pop("case_id")
-        hit = (row, upsert_parts(F.delta(None, new), dialect))
-        if len(_FILING_ROWS) >= _FILING_ROWS_MAX:
-            _FILING_ROWS.clear()
-        _FILING_ROWS[key] = hit
-    return dict(hit[0]), hit[1]
+    row, upsert = _new_case_rows(dialect, facts_for_case(case, just_filed=True))
+    return dict(row), upsert
+
+
+@lru_cache(maxsize=1024)
+def _new_case_rows(dialect, new: F.Facts) -> tuple[dict, tuple | None]:
+    """Per Facts (frozen, hashable): filings repeat the same few (one per jurisdiction, month,
+    category and department), so the deltas and the upsert are built once. Callers copy the row;
+    the upsert's parameters are only read."""
+    row = new.as_row(None)
+    row.pop("case_id")
+    return row, upsert_parts(F.delta(None, new), dialect)
 
 
 def record_event(case: Case, ev: object | None = None, before_rollups=None) -> F.Facts:
