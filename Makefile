@@ -7,7 +7,7 @@ FLASK := $(VENV)/bin/flask --app portal
 INSTANCE ?= instance
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml tests/plugin_example/pyproject.toml 2>/dev/null | sha1sum | cut -c1-12)
 
-.PHONY: run test install translations extract-messages update-messages test-postgres test-browser proof bench clean
+.PHONY: run test install translations extract-messages update-messages update-plugin-messages test-postgres test-browser proof bench clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -22,25 +22,33 @@ $(STAMP): $(PY) pyproject.toml
 
 install: $(STAMP)
 
-# Compile the catalogues (.mo files are not committed). `pybabel compile` leaves fuzzy entries out.
+# The core's catalogues (top-level translations/, shipped in the wheel) and each plugin package's own
+# (<package>/translations/). See translations/README.md.
+TRANSLATIONS := translations
+PLUGIN_PACKAGES := $(sort $(dir $(wildcard plugins/*/__init__.py tests/plugin_example/*/__init__.py)))
+CATALOGUE_DIRS = $(TRANSLATIONS) $(wildcard $(addsuffix translations,$(PLUGIN_PACKAGES)))
+
+# Compile the catalogues (.mo files are not committed); fuzzy entries are left out.
 translations: $(STAMP)
-	@if ls $(TRANSLATIONS)/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then $(VENV)/bin/pybabel --quiet compile --directory $(TRANSLATIONS); fi
+	@for d in $(CATALOGUE_DIRS); do $(PY) -m portal.i18n_tools compile $$d >/dev/null; done
 
-# portal/translations/messages.pot from portal/ and plugins/ (the arguments live in portal/i18n_tools.py).
-# The catalogues live inside the package so that a wheel ships them (see portal/translations/README.md).
-TRANSLATIONS := portal/translations
-
+# translations/messages.pot from portal/ (the arguments live in portal/i18n_tools.py).
 extract-messages: $(STAMP)
 	$(PY) -m portal.i18n_tools extract $(TRANSLATIONS)/messages.pot
 
-# After adding strings: extract, merge into the three catalogues (no fuzzy guesses), fill
-# English, derive Traditional from Simplified. Then translate the new (empty) zh_Hans entries,
-# run this again to re-derive zh_Hant, and `make translations`. See portal/translations/README.md.
-update-messages: extract-messages
-	$(VENV)/bin/pybabel --quiet update --input-file $(TRANSLATIONS)/messages.pot --output-dir $(TRANSLATIONS) --no-fuzzy-matching --ignore-obsolete --no-wrap
-	$(PY) -m portal.i18n_tools fill-english $(TRANSLATIONS)/en/LC_MESSAGES/messages.po
-	$(PY) -m portal.i18n_tools derive-traditional $(TRANSLATIONS)/zh_Hans/LC_MESSAGES/messages.po $(TRANSLATIONS)/zh_Hant/LC_MESSAGES/messages.po
-	@$(PY) -m portal.i18n_tools check $(TRANSLATIONS) $(TRANSLATIONS)/messages.pot || echo "(translate the entries listed above in $(TRANSLATIONS)/zh_Hans/LC_MESSAGES/messages.po, then run make update-messages again)"
+# After adding strings: extract, merge into the three catalogues (no fuzzy guesses), fill English,
+# derive Traditional from Simplified, for the core and for every plugin package in the tree. Then
+# translate the new (empty) zh_Hans entries it lists, run this again to re-derive zh_Hant, and
+# `make translations`. See translations/README.md.
+update-messages: $(STAMP)
+	@for p in $(PLUGIN_PACKAGES); do $(PY) -m portal.i18n_tools update-plugin $${p%/} --seed $(TRANSLATIONS) || true; done
+	@$(PY) -m portal.i18n_tools update $(TRANSLATIONS) portal || echo "(translate the entries listed above in the zh_Hans catalogues, then run make update-messages again)"
+
+# One plugin package's catalogues, e.g. `make update-plugin-messages PLUGIN=plugins/dazhou` (an
+# outside plugin runs `python -m portal.i18n_tools update-plugin path/to/its/package`).
+update-plugin-messages: $(STAMP)
+	@test -n "$(PLUGIN)" || { echo "usage: make update-plugin-messages PLUGIN=path/to/plugin/package"; exit 2; }
+	$(PY) -m portal.i18n_tools update-plugin $(PLUGIN) --seed $(TRANSLATIONS)
 
 $(INSTANCE)/secret_key:
 	mkdir -p $(INSTANCE)

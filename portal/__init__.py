@@ -10,8 +10,10 @@ __all__ = ["create_app"]
 
 def create_app(config: dict | None = None) -> Flask:
     """Application factory: embedded defaults < PORTAL_* environment < ``config`` mapping."""
+    from flask_babel import Babel
+
     from . import config as cfg
-    from .extensions import babel, csrf, db, limiter, login_manager, migrate
+    from .extensions import csrf, db, limiter, login_manager, migrate
     from .i18n import select_locale, select_timezone
     from .plugins import PluginHost
 
@@ -34,17 +36,20 @@ def create_app(config: dict | None = None) -> Flask:
     dbsetup.configure_engine_options(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
+    app.extensions["portal_plugins"] = host = PluginHost(
+        enabled=app.config["PORTAL_JURISDICTIONS"], extra_plugins=app.config.get("PORTAL_EXTRA_PLUGINS")
+    )
     from .i18n_tools import prepare_catalogues
 
-    prepare_catalogues(app)  # an installed portal compiles its packaged .po files on first start
-    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    # the core's catalogues and every enabled plugin's; an installed portal or plugin compiles its
+    # packaged .po files on first start
+    prepare_catalogues(app, host.translation_folders())
+    # One Babel per app: Flask-Babel keeps loaded catalogues on its Babel object, keyed by locale
+    # only, and apps with other plugins enabled merge other catalogues.
+    Babel(app, locale_selector=select_locale, timezone_selector=select_timezone)
     csrf.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
-
-    app.extensions["portal_plugins"] = PluginHost(
-        enabled=app.config["PORTAL_JURISDICTIONS"], extra_plugins=app.config.get("PORTAL_EXTRA_PLUGINS")
-    )
 
     from . import web
 

@@ -97,7 +97,6 @@ def defaults(instance_path: str) -> dict:
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "BABEL_DEFAULT_LOCALE": "zh_Hans",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
-        "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent / "translations"),
         "PORTAL_LANGUAGES": ["zh_Hans", "zh_Hant", "en"],
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -23,6 +23,11 @@ def portal_branding(jurisdiction):
     """Return the Branding for a jurisdiction. Stops at first non-None result."""
 
 
+@hookspec
+def portal_translations():
+    """Return the folder of this plugin's own catalogues (<folder>/<locale>/LC_MESSAGES/messages.po), merged with the core's."""
+
+
 @hookspec(firstresult=True)
 def portal_template_folder(jurisdiction):
     """Return a folder whose templates override the core's for this jurisdiction. Stops at first non-None result."""

@@ -6,9 +6,20 @@ conversion (character-level; it never rewrites vocabulary, unlike tw2sp/s2twp), 
 by a small table of corrections (``TRADITIONAL_OVERRIDES``) for the variant characters that
 s2t prefers but Traditional-Chinese readers do not (爲 → 為, 覈查 → 核查, ...), and 「」 quotes.
 
+The core's catalogues live in the top-level ``translations/`` folder (shipped inside the wheel
+as ``portal/translations/``); each plugin ships its own in ``<plugin package>/translations/``,
+extracted from that package alone, and the portal merges every enabled plugin's catalogues with
+its own at start (``prepare_catalogues``).
+
 Commands (``python -m portal.i18n_tools ...``):
 
-    extract POT                       pull every msgid from portal/ and plugins/ into POT
+    extract POT                       pull every msgid of the core (portal/) into POT
+    update DIR SOURCE... [--seed D]   extract SOURCE folders into DIR/messages.pot, merge it into
+                                      DIR's three catalogues (created when missing; no fuzzy
+                                      guesses; removed msgids dropped), fill en, derive zh_Hant;
+                                      --seed D fills new entries from the catalogues in D
+    update-plugin FOLDER [--seed D]   the same for one plugin package: FOLDER/translations from
+                                      FOLDER's Python and templates, then lists what is left
     fill-english PO                   msgstr = msgid for every empty entry of the en catalogue
     derive-traditional SRC DST        rewrite DST (zh_Hant) from SRC (zh_Hans)
     compile [DIR]                     write the .mo files that are missing or stale
@@ -35,18 +46,28 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
-#: Where the catalogues live: inside the package, so a wheel ships its .po files (package data).
-#: The .mo files are compiled, not committed: `make translations` writes them here in a checkout;
-#: an installed portal without them compiles them at start into its instance folder
-#: (``prepare_catalogues``), and config's BABEL_TRANSLATION_DIRECTORIES points at the result.
-TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+
+
+def _core_catalogues() -> Path:
+    """Where the core's catalogues are: ``portal/translations/`` in an installed wheel (pyproject's
+    package-dir maps the top-level ``translations/`` folder there), the top-level ``translations/``
+    folder in a checkout (an editable install)."""
+    packaged = Path(__file__).resolve().parent / "translations"
+    return packaged if packaged.is_dir() else ROOT / "translations"
+
+
+#: The core's catalogues. The .mo files are compiled, not committed: `make translations` writes
+#: them here in a checkout; an installed portal without them compiles them at start into its
+#: instance folder (``prepare_catalogues``), and BABEL_TRANSLATION_DIRECTORIES points at the result.
+TRANSLATIONS = _core_catalogues()
 DOMAIN = "messages"
 LOCALES = ("zh_Hans", "zh_Hant", "en")
 CHINESE = ("zh_Hans", "zh_Hant")
 
 #: The one definition of what is extracted (the Makefile and the tests both call ``extract``).
 KEYWORDS = ("_l", "lazy_gettext")
-SOURCE_DIRS = ("portal", "plugins")
+#: The core's sources; each plugin package is extracted on its own (``update_plugin``).
+SOURCE_DIRS = ("portal",)
 
 #: Applied in order after OpenCC s2t. s2t follows the "inherited" character forms; the
 #: forms used on Traditional-Chinese government sites (Taiwan MOE standard) are these.
@@ -91,19 +112,83 @@ def po_path(locale: str, directory=None) -> Path:
 
 # --------------------------------------------------------------------------- extract
 
-def extract(output, *, quiet: bool = True) -> Catalog:
-    """Run ``pybabel extract`` (in this interpreter) over portal/ and plugins/ into ``output``."""
+def extract(output, *, sources=None, quiet: bool = True) -> Catalog:
+    """Run ``pybabel extract`` (in this interpreter) over ``sources`` (default: the core, portal/)
+    into ``output``: Python files and every ``templates/`` folder's HTML (babel.cfg)."""
     from babel.messages.frontend import CommandLineInterface
 
+    sources = [Path(d) for d in sources] if sources else [ROOT / d for d in SOURCE_DIRS]
     argv = ["pybabel"] + (["--quiet"] if quiet else []) + [
         "extract", "-F", str(ROOT / "babel.cfg"),
         *[arg for k in KEYWORDS for arg in ("-k", k)],
         "-o", str(output), "--no-location", "--sort-output", "--no-wrap",
         "--project", "bancheng-portal", "--copyright-holder", "the Bancheng authors",
-        *[str(ROOT / d) for d in SOURCE_DIRS],
+        *[str(d) for d in sources],
     ]
     CommandLineInterface().run(argv)
     return _load(output)
+
+
+# --------------------------------------------------------------------------- update
+
+def _new_catalogue(locale: str, template: Catalog) -> Catalog:
+    cat = Catalog(locale=locale, project=template.project, copyright_holder=template.copyright_holder,
+                  fuzzy=False)
+    cat.language_team = f"{locale} <LL@li.org>"
+    return cat
+
+
+def update(directory, sources, *, seed=None) -> Catalog:
+    """Bring ``directory``'s catalogues up to date with ``sources``: extract them into
+    ``directory/messages.pot``; merge it into the zh_Hans and en catalogues (created when missing),
+    without fuzzy guesses (a changed msgid is a new, empty entry) and dropping msgids that are gone;
+    give new entries the translation ``seed``'s catalogue of the same locale has, if any (a plugin
+    reusing the core's wording, or catalogues being split); fill en from the msgids; derive zh_Hant
+    from zh_Hans. Returns the template. What is still untranslated is what ``check`` lists."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    pot = directory / f"{DOMAIN}.pot"
+    template = extract(pot, sources=sources)
+    for locale in ("zh_Hans", "en"):
+        path = po_path(locale, directory)
+        cat = _load(path) if path.exists() else _new_catalogue(locale, template)
+        # a fresh copy of the template each time: Catalog.update adopts the template's new
+        # Message objects themselves, so a shared template would carry one locale's strings into the next
+        cat.update(_load(pot), no_fuzzy_matching=True, update_header_comment=False)
+        cat.obsolete.clear()
+        donor_path = po_path(locale, seed) if seed else None
+        if donor_path is not None and donor_path.exists():
+            donor = _load(donor_path)
+            for msg in cat:
+                if msg.id and not any(_strings(msg)):
+                    found = donor.get(msg.id, msg.context)
+                    if found is not None and not found.fuzzy and all(_strings(found)):
+                        msg.string = found.string
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _save(cat, path)
+    fill_english(po_path("en", directory))
+    hant = po_path("zh_Hant", directory)
+    hant.parent.mkdir(parents=True, exist_ok=True)
+    derive_traditional(po_path("zh_Hans", directory), hant)
+    return template
+
+
+def plugin_catalogues(folder) -> Path:
+    """A plugin package's catalogue folder: ``<package>/translations``."""
+    return Path(folder) / "translations"
+
+
+def update_plugin(folder, *, seed=None) -> Catalog | None:
+    """``update`` for one plugin package: its own Python and templates, its own catalogues. A
+    package with no strings to translate and no catalogues yet gets none (returns None)."""
+    import tempfile
+
+    target = plugin_catalogues(folder)
+    if not target.is_dir():
+        with tempfile.TemporaryDirectory() as tmp:
+            if not any(m.id for m in extract(Path(tmp) / f"{DOMAIN}.pot", sources=[folder])):
+                return None
+    return update(target, [folder], seed=seed)
 
 
 # --------------------------------------------------------------------------- fill / derive
@@ -166,7 +251,7 @@ def derive_traditional(src: str, dst: str) -> int:
 
 def compile_catalogues(directory=None) -> list[Path]:
     """Write ``<locale>/LC_MESSAGES/messages.mo`` next to every .po under ``directory``
-    (default: the packaged portal/translations/) when it is missing or differs from what the .po
+    (default: the core's, ``TRANSLATIONS``) when it is missing or differs from what the .po
     compiles to. Fuzzy entries are left out, as ``pybabel compile`` does. Returns the .mo
     files written (an empty list when all were current)."""
     written = []
@@ -225,30 +310,43 @@ def compile_into(target, source=None) -> list[Path]:
     return written
 
 
-def prepare_catalogues(app) -> None:
-    """At app start: make sure Flask-Babel finds compiled catalogues.
+def prepare_catalogues(app, plugin_catalogues=()) -> None:
+    """At app start: make sure Flask-Babel finds compiled catalogues, the core's and those of every
+    enabled plugin (``plugin_catalogues``: ``(plugin name, folder)`` pairs).
 
     A checkout after `make translations` has fresh .mo files beside the .po files and uses them.
-    An installed portal (a wheel ships only the .po files) or a checkout with missing or stale
-    .mo files compiles them into ``<instance>/translations`` and points
-    BABEL_TRANSLATION_DIRECTORIES there. A directory configured by the operator is left alone."""
+    An installed portal or plugin (a wheel ships only the .po files), or a checkout with missing or
+    stale .mo files, compiles them into ``<instance>/translations`` (the core's) and
+    ``<instance>/plugin-translations/<plugin>``. A core directory configured by the operator is
+    used as it is. BABEL_TRANSLATION_DIRECTORIES lists the plugins' folders first and the core's
+    last: Flask-Babel merges them in that order, so a msgid the core also has keeps the core's
+    translation and no plugin rewords the core's pages."""
+    instance = Path(app.instance_path)
     configured = app.config.get("BABEL_TRANSLATION_DIRECTORIES")
     if configured and Path(configured).resolve() != TRANSLATIONS.resolve():
-        return
-    if _fresh_next_to_po(TRANSLATIONS):
-        app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS)
-        return
-    target = Path(app.instance_path) / "translations"
+        core = str(configured)
+    else:
+        core = _ready(TRANSLATIONS, instance / "translations")
+    folders = [_ready(Path(folder), instance / "plugin-translations" / name)
+               for name, folder in plugin_catalogues if list(Path(folder).glob(f"*/LC_MESSAGES/{DOMAIN}.po"))]
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join([*folders, core])
+
+
+def _ready(source: Path, target: Path) -> str:
+    """The folder Flask-Babel should read ``source``'s catalogues from: ``source`` itself when its
+    compiled files are fresh, else ``target`` after compiling them there."""
+    if _fresh_next_to_po(source):
+        return str(source)
     try:
-        compile_into(target)
+        compile_into(target, source)
     except OSError as exc:  # an unwritable instance folder: compile into a private temp folder
         import tempfile
 
-        target = Path(tempfile.mkdtemp(prefix="bancheng-translations-"))
-        logging.getLogger(__name__).warning("cannot write catalogues to the instance folder (%s); using %s",
-                                            exc, target)
-        compile_into(target)
-    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(target)
+        fallback = Path(tempfile.mkdtemp(prefix="bancheng-translations-"))
+        logging.getLogger(__name__).warning("cannot write catalogues to %s (%s); using %s", target, exc, fallback)
+        compile_into(fallback, source)
+        return str(fallback)
+    return str(target)
 
 
 # --------------------------------------------------------------------------- checks
@@ -363,14 +461,39 @@ def check(directory=None, template=None) -> dict[str, dict[str, list[str]]]:
 
 # --------------------------------------------------------------------------- CLI
 
+def _print_check(directory, template) -> bool:
+    """Print what ``check`` finds; True when nothing."""
+    report = check(directory, template)
+    for locale, problems in report.items():
+        for msgid, what in problems.items():
+            print(f"{locale}: {msgid!r}: {'; '.join(what)}")
+    if not report:
+        print(f"all catalogues complete ({directory or TRANSLATIONS})")
+    return not report
+
+
 def main(argv=None):
     argv = argv or sys.argv[1:]
     if not argv:
         raise SystemExit(__doc__)
     cmd, *args = argv
+    seed = None
+    if "--seed" in args:
+        i = args.index("--seed")
+        seed = args[i + 1]
+        args = args[:i] + args[i + 2:]
     if cmd == "extract":
         cat = extract(args[0] if args else TRANSLATIONS / f"{DOMAIN}.pot")
         print(f"{sum(1 for m in cat if m.id)} msgids extracted")
+    elif cmd == "update":
+        template = update(args[0], args[1:], seed=seed)
+        _print_check(args[0], template)
+    elif cmd == "update-plugin":
+        template = update_plugin(args[0], seed=seed)
+        if template is None:
+            print(f"{args[0]}: no strings to translate, no catalogues")
+        else:
+            _print_check(plugin_catalogues(args[0]), template)
     elif cmd == "fill-english":
         print(f"en: {fill_english(*args)} filled")
     elif cmd == "derive-traditional":
@@ -383,13 +506,8 @@ def main(argv=None):
             print(f"compiled {mo}")
     elif cmd == "check":
         directory = args[0] if args else None
-        report = check(directory, _load(args[1]) if len(args) > 1 else None)
-        for locale, problems in report.items():
-            for msgid, what in problems.items():
-                print(f"{locale}: {msgid!r}: {'; '.join(what)}")
-        if report:
+        if not _print_check(directory, _load(args[1]) if len(args) > 1 else None):
             raise SystemExit(1)
-        print("all catalogues complete")
     else:
         raise SystemExit(f"unknown command {cmd}")
 

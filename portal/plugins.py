@@ -124,6 +124,15 @@ class PluginHost:
             out.append((name, pages))
         return out
 
+    def translation_folders(self) -> list[tuple[str, str]]:
+        """``(plugin name, folder)`` of every enabled plugin that ships catalogues of its own."""
+        out = []
+        for impl in self.pm.hook.portal_translations.get_hookimpls():
+            folder = impl.function()
+            if folder:
+                out.append((impl.plugin_name, str(folder)))
+        return out
+
     def owns(self, plugin: str, jurisdiction: str) -> bool:
         return self._owner.get(jurisdiction) == plugin
 

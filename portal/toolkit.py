@@ -72,6 +72,16 @@ class JurisdictionPlugin:
         folder = Path(module_file).resolve().parent / "templates"
         return str(folder) if folder.is_dir() else None
 
+    @hookimpl
+    def portal_translations(self):
+        """The plugin's catalogues: the ``translations`` folder beside the module that defines
+        the plugin class (``python -m portal.i18n_tools update-plugin <package folder>``)."""
+        import sys
+
+        module = sys.modules.get(type(self).__module__)
+        folder = Path(module.__file__).resolve().parent / "translations" if module and module.__file__ else None
+        return str(folder) if folder is not None and folder.is_dir() else None
+
 
 def transition(action, sources, target, roles, label_zh, label_en, needs_note=False,
                public_note=False) -> Transition:

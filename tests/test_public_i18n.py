@@ -94,25 +94,9 @@ def test_english_ui_shows_english_data_where_there_is_some(demo):
     assert "Guide correction: residence permit needs the resident ID card" in html
 
 
-@pytest.fixture
-def fresh_catalogues():
-    """Flask-Babel caches loaded catalogues per process (on the shared Babel object), keyed by
-    locale only: clear it so an app with its own catalogue directory really reads it, and again
-    afterwards so no other test sees the pseudo-translations."""
-    from portal.extensions import babel
-
-    def clear():
-        domain = babel.__dict__.get("domain_instance")  # a cached_property, made on first use
-        if domain is not None:
-            domain.cache.clear()
-
-    clear()
-    yield
-    clear()
-
-
-def test_validation_messages_follow_the_language(make_app, tmp_path, fresh_catalogues):
-    """A message shown for a bad field is translated at the moment it is shown."""
+def test_validation_messages_follow_the_language(make_app, tmp_path):
+    """A message shown for a bad field is translated at the moment it is shown. (Each app has its
+    own Babel object, so the catalogues another test's app loaded are not reused here.)"""
     tdir = pseudo_catalogue(tmp_path, "zh_Hant", marker=("〔", "〕"))
     app = make_app(BABEL_TRANSLATION_DIRECTORIES=str(tdir))
     with app.app_context():
@@ -175,8 +159,7 @@ def untranslated(html: str) -> list[str]:
     return found
 
 
-def test_every_visible_string_on_the_public_pages_goes_through_babel(make_app, tmp_path, fast_passwords,
-                                                                   fresh_catalogues):
+def test_every_visible_string_on_the_public_pages_goes_through_babel(make_app, tmp_path, fast_passwords):
     tdir = pseudo_catalogue(tmp_path, "zh_Hans")
     app = make_app(BABEL_TRANSLATION_DIRECTORIES=str(tdir), PORTAL_OPERATOR_NAME="示范政务服务中心",
                    PORTAL_ICP_NUMBER="京ICP备00000000号")

@@ -1,13 +1,16 @@
-"""The catalogues: every msgid of a fresh extraction is translated (not fuzzy, not empty, same
-placeholders) in zh_Hans, zh_Hant and en; zh_Hant is what derive-traditional makes of zh_Hans;
-and pages really render in each language through Flask-Babel.
+"""The catalogues, the core's and each plugin package's: every msgid of a fresh extraction is
+translated (not fuzzy, not empty, same placeholders) in zh_Hans, zh_Hant and en; zh_Hant is what
+derive-traditional makes of zh_Hans; and pages really render in each language through
+Flask-Babel, with every enabled plugin's catalogues merged in.
 
 When this fails after you added strings: `make update-messages`, translate the empty entries
-of portal/translations/zh_Hans/LC_MESSAGES/messages.po, `make update-messages` again (see
-portal/translations/README.md)."""
+of translations/zh_Hans/LC_MESSAGES/messages.po (or the plugin's
+<package>/translations/zh_Hans/LC_MESSAGES/messages.po), `make update-messages` again (see
+translations/README.md)."""
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 from babel.messages.catalog import Catalog, Message
@@ -22,13 +25,21 @@ HEADING = {
 }
 HTML_LANG = {"zh_Hans": 'lang="zh-Hans"', "zh_Hant": 'lang="zh-Hant"', "en": 'lang="en"'}
 FIX = ("When strings were added: make update-messages, translate the empty entries of "
-       "portal/translations/zh_Hans/LC_MESSAGES/messages.po, make update-messages again.")
+       "translations/zh_Hans/LC_MESSAGES/messages.po (a plugin's: <package>/translations/...), "
+       "make update-messages again.")
+ROOT = Path(__file__).resolve().parent.parent
+#: Every plugin package in the tree: the built-in ones and the outside example.
+PLUGIN_PACKAGES = sorted(p.parent for p in [*ROOT.glob("plugins/*/__init__.py"),
+                                             *ROOT.glob("tests/plugin_example/*/__init__.py")])
 
 
 @pytest.fixture(scope="module", autouse=True)
 def compiled():
     """The pages below need the .mo files; `make translations` writes them too."""
     t.compile_catalogues()
+    for package in PLUGIN_PACKAGES:
+        if t.plugin_catalogues(package).is_dir():
+            t.compile_catalogues(t.plugin_catalogues(package))
 
 
 @pytest.fixture(scope="module")
@@ -47,13 +58,68 @@ def _report(problems: dict) -> str:
     return f"{len(problems)} entries:\n" + "\n".join(lines[:60]) + ("\n  ..." if len(lines) > 60 else "") + "\n" + FIX
 
 
-def test_extraction_finds_python_templates_and_plugins(template):
-    ids = {m.id[0] if isinstance(m.id, tuple) else m.id for m in template if m.id}
+def _ids(catalog) -> set:
+    return {m.id[0] if isinstance(m.id, tuple) else m.id for m in catalog if m.id}
+
+
+def test_extraction_finds_python_and_templates_of_the_core_only(template):
+    ids = _ids(template)
     assert "Could not get it done? Tell us." in ids            # portal template
     assert "Access code" in ids                                # portal Python (lazy_gettext as _l)
-    assert "Who is applying?" in ids                           # plugin Python (toolkit._l)
     assert "%(num)d working day" in ids                        # ngettext in a template
     assert "Spring Festival" in ids                            # _l in portal/i18n.py
+    assert "A petition (xinfang)" not in ids                   # Beijing's: in Beijing's own catalogues
+
+
+def test_a_plugin_package_is_extracted_on_its_own(tmp_path):
+    beijing = t.extract(tmp_path / "b.pot", sources=[ROOT / "plugins" / "beijing"])
+    ids = _ids(beijing)
+    assert "A petition (xinfang)" in ids                       # plugin Python (toolkit._l)
+    assert "Fault-finding day" in ids                          # its staff page template
+    assert "Who is applying?" not in ids                       # Xuanwu's
+
+
+@pytest.mark.parametrize("package", PLUGIN_PACKAGES, ids=lambda p: p.name)
+def test_every_plugin_msgid_is_translated_in_the_plugins_own_catalogues(package, tmp_path):
+    """Issue 11: a plugin ships zh_Hans, zh_Hant and en catalogues inside its own package, and
+    they are complete; a package with no strings needs none."""
+    template = t.extract(tmp_path / "messages.pot", sources=[package])
+    folder = t.plugin_catalogues(package)
+    if not any(m.id for m in template):
+        assert not folder.exists() or not list(folder.glob("*/LC_MESSAGES/messages.po")), \
+            f"{package.name}: catalogues for a package with no strings"
+        return
+    report = t.check(folder, template)
+    assert not report, f"{package.name}: " + "; ".join(
+        f"{locale}: " + _report(problems) for locale, problems in report.items())
+    hans = t._load(t.po_path("zh_Hans", folder))
+    hant = t._load(t.po_path("zh_Hant", folder))
+    for msg in hans:
+        if msg.id and not isinstance(msg.string, tuple):
+            assert hant.get(msg.id, msg.context).string == t.to_traditional(msg.string), msg.id
+
+
+def test_update_plugin_creates_and_merges_a_plugins_catalogues(tmp_path):
+    """The documented command (`python -m portal.i18n_tools update-plugin FOLDER`): a new plugin
+    gets three catalogues; English is filled; a msgid the core already translates is seeded from
+    the core's catalogue; a removed msgid is dropped; a package without strings gets none."""
+    pkg = tmp_path / "shenzhen_demo"
+    (pkg / "templates").mkdir(parents=True)
+    (pkg / "__init__.py").write_text('from portal.toolkit import _l\nA = _l("Access code")\nB = _l("Night window")\n')
+    (pkg / "templates" / "x.html").write_text('<p>{{ _("Opening hours of the night window") }}</p>')
+    assert t.update_plugin(pkg, seed=t.TRANSLATIONS) is not None
+    hans = t._load(t.po_path("zh_Hans", t.plugin_catalogues(pkg)))
+    assert hans.get("Access code").string == t._load(t.po_path("zh_Hans")).get("Access code").string
+    assert hans.get("Night window").string == "" and hans.get("Opening hours of the night window") is not None
+    assert t._load(t.po_path("en", t.plugin_catalogues(pkg))).get("Night window").string == "Night window"
+    assert t.po_path("zh_Hant", t.plugin_catalogues(pkg)).exists()
+    (pkg / "__init__.py").write_text('from portal.toolkit import _l\nB = _l("Night window")\n')
+    t.update_plugin(pkg)
+    assert t._load(t.po_path("zh_Hans", t.plugin_catalogues(pkg))).get("Access code") is None
+    empty = tmp_path / "no_strings"
+    empty.mkdir()
+    (empty / "__init__.py").write_text("X = 1\n")
+    assert t.update_plugin(empty) is None and not (empty / "translations").exists()
 
 
 @pytest.mark.parametrize("locale", t.LOCALES)

@@ -1,5 +1,7 @@
-"""An installed (non-editable) portal finds its catalogues: the .po files ship inside the
-package and are compiled at start into the instance folder when no .mo is present.
+"""An installed (non-editable) portal finds its catalogues: the core's .po files (the top-level
+translations/ folder of the checkout) ship inside the package as portal/translations/, each
+built-in plugin's inside its own package, and they are compiled at start into the instance folder
+when no .mo is present.
 
 The wheel test builds a real wheel from a copy of the sources (no .mo files in it), installs it
 into a fresh virtual environment whose dependencies come from the project's environment (a .pth
@@ -102,11 +104,23 @@ CHECK = textwrap.dedent("""
     from portal import create_app
     from portal.extensions import db
     inst = Path(sys.argv[2])
+    import bancheng_plugins.beijing as beijing
+    shipped = Path(beijing.__file__).resolve().parent / "translations"
+    assert sorted(p.parent.parent.name for p in shipped.glob("*/LC_MESSAGES/messages.po")) == ["en", "zh_Hans", "zh_Hant"]
     app = create_app({"TESTING": True, "SECRET_KEY": "wheel-test", "INSTANCE_PATH": str(inst),
                       "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(inst / "wheel.sqlite3"),
                       "PORTAL_INDEX_DIR": str(inst / "index"), "PORTAL_JURISDICTIONS": []})
     assert app.config["BABEL_TRANSLATION_DIRECTORIES"] == str(inst / "translations")
     assert (inst / "translations" / "zh_Hans" / "LC_MESSAGES" / "messages.mo").exists()
+    # an enabled plugin's own catalogues, compiled from the wheel at start and merged
+    with_beijing = create_app({"TESTING": True, "SECRET_KEY": "wheel-test", "INSTANCE_PATH": str(inst),
+                               "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(inst / "wheel.sqlite3"),
+                               "PORTAL_INDEX_DIR": str(inst / "index"), "PORTAL_JURISDICTIONS": ["beijing"]})
+    assert with_beijing.config["BABEL_TRANSLATION_DIRECTORIES"].split(";") == [
+        str(inst / "plugin-translations" / "beijing"), str(inst / "translations")]
+    from flask_babel import gettext
+    with with_beijing.test_request_context("/?lang=zh_Hans"):
+        assert gettext("A petition (xinfang)") == "信访事项", gettext("A petition (xinfang)")
     with app.app_context():
         db.create_all()
         c = app.test_client()
@@ -129,7 +143,7 @@ def test_an_installed_wheel_serves_chinese_pages(tmp_path):
     src = tmp_path / "src"
     src.mkdir()
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.mo", "*.sha1", "*.tmp")
-    for name in ("portal", "plugins"):
+    for name in ("portal", "plugins", "translations"):
         shutil.copytree(ROOT / name, src / name, ignore=ignore)
     for name in ("pyproject.toml", "README.md"):
         shutil.copy2(ROOT / name, src / name)

@@ -96,23 +96,14 @@ def _ipv6_loopback() -> bool:
 
 
 def compile_catalogs() -> None:
-    """Compile portal/translations/*.po to .mo when missing or stale (what `make translations` does),
-    so the Chinese and English journeys see their language even when pytest is run alone."""
-    pos = sorted((ROOT / "portal" / "translations").glob("*/LC_MESSAGES/messages.po"))
-    stale = [po for po in pos
-             if not po.with_suffix(".mo").exists() or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime]
-    if not stale:
-        return
-    from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po
+    """Compile the core's and every plugin package's catalogues when missing or stale (what `make
+    translations` does), so the Chinese and English journeys see their language even when pytest
+    is run alone. The writes are atomic: a running server never reads half a file."""
+    from portal import i18n_tools
 
-    for po in stale:
-        with po.open("rb") as f:
-            catalog = read_po(f, locale=po.parents[1].name)
-        tmp = po.with_name(f".messages.mo.{os.getpid()}")
-        with tmp.open("wb") as f:
-            write_mo(f, catalog)
-        os.replace(tmp, po.with_suffix(".mo"))  # atomic: a running server never reads half a file
+    i18n_tools.compile_catalogues()
+    for folder in sorted(ROOT.glob("plugins/*/translations")) + sorted(ROOT.glob("tests/plugin_example/*/translations")):
+        i18n_tools.compile_catalogues(folder)
 
 
 @pytest.fixture(scope="package")
