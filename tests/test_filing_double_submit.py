@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from proof.client import Browser as ProofBrowser
-from portal.engine import cases as engine
+from portal.engine import filing_db
 from portal.engine import numbering
 from portal.extensions import db
 from portal.models import Case, CaseEvent
@@ -134,7 +134,7 @@ def test_second_click_while_the_first_is_uncommitted_waits_and_gets_the_receipt(
     lock (SQLite), then fails on it and is rolled back."""
     app, port = server
     inside = threading.Event()
-    original = engine._commit_keeping
+    original = filing_db.commit_keeping
     calls = []
 
     def held(written):
@@ -152,7 +152,7 @@ def test_second_click_while_the_first_is_uncommitted_waits_and_gets_the_receipt(
         found.append(filed_by(submission))
         return found[-1]
 
-    monkeypatch.setattr(engine, "_commit_keeping", held)
+    monkeypatch.setattr(filing_db, "commit_keeping", held)
     monkeypatch.setattr(filing, "_filed_by", spy)
     browser, data = _open_form(app, port)
     clicks, results = _double_click(port, browser, data, hold=inside)

@@ -17,6 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal import stats
 from portal.stats import rollup
 from portal.engine import cases as engine
+from portal.engine import filing_db
 from portal.extensions import db
 from portal.models import Case, CaseDeadline, CaseEvent, CaseSequence
 from portal.web import _SESSION_SERIALIZER
@@ -85,7 +86,7 @@ def test_failed_filing_leaves_nothing_in_the_session_or_the_database(core_app):
     with pytest.raises(IntegrityError):
         file("demo", submission=submission)
     assert not [o for o in db.session.identity_map.values()
-                if isinstance(o, Case) and o.number.startswith(engine.PROVISIONAL_PREFIX)]
+                if isinstance(o, Case) and o.number.startswith(filing_db.PROVISIONAL_PREFIX)]
     assert db.session.scalar(select(db.func.count()).select_from(Case)) == before
     assert rollup.current_cases().keys() == {c.id for c in db.session.scalars(select(Case))}
 

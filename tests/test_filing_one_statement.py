@@ -12,6 +12,7 @@ from sqlalchemy import event, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.engine import cases as engine
+from portal.engine import filing_db
 from portal.engine import filing_pg
 from portal.extensions import db
 from portal.models import Attachment, Case, CaseDeadline, CaseEvent, CaseSequence
@@ -59,7 +60,7 @@ def _roll_ups():
 
 @pytest.fixture
 def on_postgresql(core_app):
-    if db.engine.dialect.name not in engine.ONE_STATEMENT_DIALECTS:
+    if db.engine.dialect.name not in filing_db.ONE_STATEMENT_DIALECTS:
         pytest.skip("the one-statement filing is for PostgreSQL (run with PORTAL_TEST_DATABASE_URL)")
     return core_app
 
@@ -68,7 +69,7 @@ def test_one_statement_writes_what_the_statement_per_row_path_writes(on_postgres
     now = shanghai(2026, 3, 2, 10, 0)
     one = _file(now, attachments=_attachments())
     after_one = _roll_ups()
-    monkeypatch.setattr(engine, "ONE_STATEMENT_DIALECTS", frozenset())
+    monkeypatch.setattr(filing_db, "ONE_STATEMENT_DIALECTS", frozenset())
     other = _file(now, attachments=_attachments())
     after_both = _roll_ups()
     a, b = _written(one.case.id), _written(other.case.id)
@@ -140,11 +141,11 @@ def test_nothing_pending_the_statement_commits_by_itself(make_app, monkeypatch):
 
     app = make_app(PORTAL_JURISDICTIONS=[])
     with app.app_context():
-        if db.engine.dialect.name not in engine.ONE_STATEMENT_DIALECTS:
+        if db.engine.dialect.name not in filing_db.ONE_STATEMENT_DIALECTS:
             pytest.skip("the one-statement filing is for PostgreSQL (run with PORTAL_TEST_DATABASE_URL)")
     seen = []
-    original = engine._commit_keeping
-    monkeypatch.setattr(engine, "_commit_keeping", lambda written: (seen.append(_visible_elsewhere("DEMO-")),
+    original = filing_db.commit_keeping
+    monkeypatch.setattr(filing_db, "commit_keeping", lambda written: (seen.append(_visible_elsewhere("DEMO-")),
                                                                     original(written)))
     client = english(app.test_client())
     data = intake_data(app, "demo")
@@ -158,8 +159,8 @@ def test_pending_changes_and_the_filing_commit_together_or_not_at_all(on_postgre
 
     j = jurisdiction("demo")
     seen = []
-    original = engine._commit_keeping
-    monkeypatch.setattr(engine, "_commit_keeping", lambda written: (seen.append(_visible_elsewhere("DEMO-")),
+    original = filing_db.commit_keeping
+    monkeypatch.setattr(filing_db, "commit_keeping", lambda written: (seen.append(_visible_elsewhere("DEMO-")),
                                                                     original(written)))
     db.session.add(ScreeningRecord(jurisdiction_id=j.id, code="law", matter="涉诉事项", reason="涉诉", channel="法院"))
     _file(shanghai(2026, 3, 2, 10, 0), j=j)
