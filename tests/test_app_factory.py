@@ -30,7 +30,7 @@ def test_environment_variables_are_read(monkeypatch, tmp_path):
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
     assert app.config["PORTAL_INDEX_DIR"] == str(tmp_path / "ix")
     assert app.config["PORTAL_JURISDICTIONS"] == ["beijing", "kunming"]
-    assert [n for n, _ in app.extensions["portal_plugins"].pm.list_name_plugin()] == ["core", "beijing", "kunming"]
+    assert [n for n, _ in app.extensions["portal_plugins"].pm.list_name_plugin()] == ["core", "core-notifications", "beijing", "kunming"]
 
 
 def test_mapping_beats_environment(monkeypatch, tmp_path):

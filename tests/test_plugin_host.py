@@ -8,7 +8,7 @@ import pytest
 
 from portal.contracts import Branding, JurisdictionSpec, TimeLimit
 from portal.hookspecs import hookimpl
-from portal.plugins import CORE_PLUGIN_NAME, PluginError, PluginHost, installed_plugins
+from portal.plugins import CORE_PLUGIN_NAME, NOTIFIER_NAME, PluginError, PluginHost, installed_plugins
 
 
 class Rogue:
@@ -51,7 +51,7 @@ def test_installed_is_not_enabled():
     assert {"kunming", "beijing", "xuanwu"} <= set(installed_plugins())
     host = PluginHost(enabled=["beijing"])
     names = [n for n, _p in host.pm.list_name_plugin()]
-    assert names == [CORE_PLUGIN_NAME, "beijing"]
+    assert names == [CORE_PLUGIN_NAME, NOTIFIER_NAME, "beijing"]
 
 
 def test_enabling_an_unknown_plugin_is_a_clear_error():
@@ -96,8 +96,8 @@ def test_unknown_jurisdiction_has_no_hooks():
 def test_one_manager_per_app(make_app):
     a, b = make_app(), make_app(PORTAL_JURISDICTIONS=["beijing"])
     assert a.extensions["portal_plugins"] is not b.extensions["portal_plugins"]
-    assert len(a.extensions["portal_plugins"].pm.get_plugins()) == 6
-    assert len(b.extensions["portal_plugins"].pm.get_plugins()) == 2
+    assert len(a.extensions["portal_plugins"].pm.get_plugins()) == 7  # core, its notifier, five
+    assert len(b.extensions["portal_plugins"].pm.get_plugins()) == 3
 
 
 def test_flask_portal_plugins_lists_versions_and_hooks(app):
