@@ -52,7 +52,7 @@ def load_demo(password):
 
 @portal_cli.command("create-user")
 @click.argument("username")
-@click.option("--role", type=click.Choice(["clerk", "handler", "supervisor", "admin"]), required=True)
+@click.option("--role", required=True, help="clerk, handler, supervisor, admin or a role the jurisdiction's plugin adds")
 @click.option("--jurisdiction", required=True, help="Jurisdiction code, e.g. beijing-dongcheng")
 @click.option("--department", default=None, help="Department code (handlers)")
 @click.option("--name", "display_name", default=None)

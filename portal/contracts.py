@@ -11,8 +11,26 @@ from typing import Any, Iterable
 #: Staff roles known to the core; "public" is the complainant, "system" the sweeper.
 ROLES = ("clerk", "handler", "supervisor", "admin")
 ACTORS = ROLES + ("public", "system")
-#: How hard a case is; portal_time_limit is asked with one of these.
+#: How hard a case is; portal_time_limit is asked with one of these (or a plugin's ComplexityLevel).
 COMPLEXITIES = ("simple", "general", "complex", "especially_complex")
+
+#: What a staff role may do; every role, the core's and a plugin's, is a set of these.
+#: read: open the queue, cases, attachments and corrections of the user's jurisdictions;
+#: act: take the workflow steps that name the role, propose guide corrections and practices;
+#: assign: take matters in at the window (walk-in intake) and hand them on;
+#: supervise: keep accountability records, read reports, keep canned replies, publish corrections;
+#: administer: users, organisation, calendar, guides, the plugin listing.
+CAPABILITIES = ("read", "act", "assign", "supervise", "administer")
+#: The core roles as capabilities (exactly what each could do before capabilities existed).
+CORE_ROLE_CAPABILITIES = {
+    "clerk": frozenset({"read", "act", "assign"}),
+    "handler": frozenset({"read", "act"}),
+    "supervisor": frozenset({"read", "act", "assign", "supervise"}),
+    "admin": frozenset({"read", "administer"}),
+}
+#: The accountability kinds the core knows, and whom each concerns ("staff" or "department").
+CORE_ACCOUNTABILITY_KINDS = {"attitude": "staff", "refusal": "staff", "non_cooperation": "department",
+                             "overrun": "department"}
 
 
 @dataclass(frozen=True)
@@ -103,7 +121,9 @@ class Workflow:
     def allowed(self, state: str, role: str) -> list[Transition]:
         return [t for t in self.transitions if state in t.sources and role in t.roles]
 
-    def validate(self) -> None:
+    def validate(self, roles: Iterable[str] = ACTORS) -> None:
+        """Refuse unknown states, doubled actions and roles outside ``roles`` (the core's actors
+        plus the roles the jurisdiction's plugin declares)."""
         codes = {s.code for s in self.states}
         if self.initial not in codes:
             raise ValueError(f"workflow {self.name}: unknown initial state {self.initial}")
@@ -115,7 +135,7 @@ class Workflow:
             for s in t.sources + ((t.target,) if t.target else ()):
                 if s not in codes:
                     raise ValueError(f"workflow {self.name}: action {t.action} names unknown state {s}")
-            bad = set(t.roles) - set(ACTORS)
+            bad = set(t.roles) - set(roles)
             if bad:
                 raise ValueError(f"workflow {self.name}: action {t.action} names unknown roles {bad}")
 
@@ -214,6 +234,51 @@ class AccountabilityOutcome:
     outcome_zh: str
     outcome_en: str
     points: int = 0
+
+
+@dataclass(frozen=True)
+class RoleSpec:
+    """A staff role a plugin adds (Dazhou's 首席代表), built from the core's CAPABILITIES.
+    ``code`` (at most 20 characters: lower-case letters, digits, underscore) must differ from
+    the core's roles and every other plugin's; a workflow transition may name it when the role
+    has the ``act`` capability."""
+
+    code: str
+    label_zh: str
+    label_en: str
+    capabilities: frozenset[str] = frozenset({"read"})
+
+
+@dataclass(frozen=True)
+class AccountabilityKind:
+    """A kind of accountability record a plugin adds; ``concerns`` is ``"staff"`` (a staff
+    member is named) or ``"department"``."""
+
+    code: str
+    label_zh: str
+    label_en: str
+    concerns: str = "staff"
+
+
+@dataclass(frozen=True)
+class ComplexityLevel:
+    """A complexity level a plugin adds (急事急办). portal_time_limit is asked with ``code``
+    first; when no plugin answers for it, the time limit of ``treated_as`` (a core complexity)
+    applies."""
+
+    code: str
+    label_zh: str
+    label_en: str
+    treated_as: str = "general"
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """What a plugin adds to the core's fixed lists for one jurisdiction (hook portal_vocabulary)."""
+
+    roles: tuple[RoleSpec, ...] = ()
+    accountability_kinds: tuple[AccountabilityKind, ...] = ()
+    complexities: tuple[ComplexityLevel, ...] = ()
 
 
 def ensure_tuple(items: Iterable) -> tuple:

@@ -6,6 +6,7 @@ to these answers, so a new jurisdiction works on day one with a complete workflo
 from __future__ import annotations
 
 from .contracts import (
+    COMPLEXITIES,
     AccountabilityOutcome,
     Branding,
     Category,
@@ -149,6 +150,8 @@ class CorePlugin:
 
     @hookimpl(trylast=True)
     def portal_time_limit(self, jurisdiction, category, complexity, stage):
+        if complexity not in COMPLEXITIES:
+            return None  # a plugin's level: the host asks again with the level it is treated as
         if stage == "rectify":
             return TimeLimit(5, "Bad rating verified and rectified within 5 working days (national 好差评 rules, one city's limit)",
                              "差评5个工作日内核查整改（政务服务“好差评”制度，一地的整改时限）")

@@ -13,6 +13,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from .calendar import SHANGHAI
+from .contracts import ROLES
 from .engine import cases as engine
 from .extensions import db
 from .knowledge import pipeline
@@ -20,7 +21,6 @@ from .models import Department, GuideMaterial, GuideVersion, Jurisdiction, Servi
 from .registry import enabled_jurisdictions, sync_jurisdictions
 from .staff.users import create_staff_user
 
-ROLES = ("clerk", "handler", "supervisor", "admin")
 FAMILY = "赵钱孙周吴郑冯陈卫蒋沈韩"
 GIVEN = ("晓明", "丽华", "建国", "秀英", "志强", "海燕", "文静", "国庆", "春梅", "立新", "雪梅", "永安")
 

@@ -85,6 +85,11 @@ def portal_default_rating(jurisdiction):
     """Return the DefaultRating given to replies the person leaves unrated, or None for none. Stops at first non-None result."""
 
 
+@hookspec
+def portal_vocabulary(jurisdiction):
+    """Return a Vocabulary: the staff roles, accountability kinds and complexity levels a jurisdiction adds to the core's."""
+
+
 # -- events ---------------------------------------------------------------------
 @hookspec
 def portal_case_transitioned(jurisdiction, case, event):

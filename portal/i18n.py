@@ -153,10 +153,17 @@ def kind_label(kind: str) -> str:
 
 
 def role_label(role: str) -> str:
+    """A role's name in the reader's language: the core's from the catalogue, a plugin's from its RoleSpec."""
     from flask_babel import gettext as _
 
-    return {"clerk": _("Window clerk"), "handler": _("Department handler"), "supervisor": _("Supervisor"),
-            "admin": _("Administrator"), "public": _("The person"), "system": _("System")}.get(role, role)
+    core = {"clerk": _("Window clerk"), "handler": _("Department handler"), "supervisor": _("Supervisor"),
+            "admin": _("Administrator"), "public": _("The person"), "system": _("System")}
+    if role in core:
+        return core[role]
+    from .vocabulary import current
+
+    spec = current().role_spec(role)
+    return choose(spec.label_zh, spec.label_en) if spec else role
 
 
 def rating_choices():

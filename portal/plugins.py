@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import pluggy
 
 from . import hookspecs
-from .contracts import COMPLEXITIES, JurisdictionSpec, StaffPages
+from .contracts import JurisdictionSpec, StaffPages
+from .vocabulary import StaffVocabulary
 
 ENTRY_POINT_GROUP = "portal"
 CORE_PLUGIN_NAME = "core"
@@ -85,6 +86,7 @@ class PluginHost:
         for name, obj in (extra_plugins or {}).items():
             self._register(name, obj, getattr(obj, "version", "?"))
         self._collect_jurisdictions()
+        self.vocabulary = self._collect_vocabulary()
 
     # -- registration ----------------------------------------------------------
     def _register(self, name: str, obj, version: str) -> None:
@@ -116,6 +118,17 @@ class PluginHost:
             for code in [c for c, o in self._owner.items() if o == CORE_PLUGIN_NAME]:
                 del self._owner[code]
                 del self._specs[code]
+
+    def _collect_vocabulary(self) -> StaffVocabulary:
+        """Each jurisdiction's roles, accountability kinds and complexity levels (portal_vocabulary);
+        a code that clashes with the core's or another plugin's stops the app."""
+        vocabulary = StaffVocabulary()
+        for code, owner in self._owner.items():
+            try:
+                vocabulary.add(owner, code, self.for_jurisdiction(code).portal_vocabulary())
+            except ValueError as e:
+                raise PluginError(f"Plugin {owner!r}, jurisdiction {code!r}: {e}") from None
+        return vocabulary
 
     def staff_pages(self) -> list[tuple[str, StaffPages]]:
         """``(plugin name, StaffPages)`` of every enabled plugin that has staff pages of its own.
@@ -178,9 +191,20 @@ class PluginHost:
             self._subsets[key] = caller
         return caller
 
+    def time_limit(self, jurisdiction: str, *, category, complexity: str, stage: str):
+        """The TimeLimit of a stage: asked with the case's complexity; a plugin's level that no
+        plugin answers for gets the limit of the core complexity it is ``treated_as``."""
+        hooks = self.for_jurisdiction(jurisdiction)
+        limit = hooks.portal_time_limit(category=category, complexity=complexity, stage=stage)
+        fallback = self.vocabulary.treated_as(complexity)
+        if limit is None and fallback != complexity:
+            limit = hooks.portal_time_limit(category=category, complexity=fallback, stage=stage)
+        return limit
+
     def time_limits(self, jurisdiction: str) -> list:
         """Every TimeLimit a jurisdiction can hand out: each stage of its workflow (and ``rectify``),
-        each category (and none), each complexity. For checks and for translating stored rules."""
+        each category (and none), each complexity (the core's and its plugin's levels). For checks
+        and for translating stored rules."""
         hooks = self.for_jurisdiction(jurisdiction)
         workflow = hooks.portal_workflow()
         stages = sorted({s.stage for s in workflow.states if s.stage} | {"rectify"})
@@ -188,8 +212,8 @@ class PluginHost:
         out = []
         for stage in stages:
             for category in categories:
-                for complexity in COMPLEXITIES:
-                    limit = hooks.portal_time_limit(category=category, complexity=complexity, stage=stage)
+                for complexity in self.vocabulary.complexities_for(jurisdiction):
+                    limit = self.time_limit(jurisdiction, category=category, complexity=complexity, stage=stage)
                     if limit is not None and limit not in out:
                         out.append(limit)
         return out

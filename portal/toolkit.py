@@ -11,21 +11,26 @@ from flask_babel import lazy_gettext
 from wtforms import validators
 
 from .contracts import (  # noqa: F401  (re-exported)
+    CAPABILITIES,
+    AccountabilityKind,
     AccountabilityOutcome,
     Branding,
     Category,
     CentreSpec,
     Channel,
+    ComplexityLevel,
     DefaultRating,
     DepartmentSpec,
     EscalationTier,
     JurisdictionSpec,
+    RoleSpec,
     ScreeningResult,
     StaffLink,
     StaffPages,
     StateSpec,
     TimeLimit,
     Transition,
+    Vocabulary,
     WindowSpec,
     Workflow,
 )
@@ -104,6 +109,17 @@ def core_workflow() -> Workflow:
     from .defaults import DEFAULT_WORKFLOW
 
     return DEFAULT_WORKFLOW
+
+
+def with_roles(workflow: Workflow, roles, actions) -> Workflow:
+    """``workflow`` with ``roles`` (e.g. a role the plugin adds) allowed to take ``actions`` too."""
+    from dataclasses import replace
+
+    unknown = set(actions) - {t.action for t in workflow.transitions}
+    if unknown:
+        raise ValueError(f"workflow {workflow.name} has no actions {sorted(unknown)}")
+    return replace(workflow, transitions=tuple(
+        replace(t, roles=t.roles | frozenset(roles)) if t.action in actions else t for t in workflow.transitions))
 
 
 def core_categories() -> tuple[Category, ...]:

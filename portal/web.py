@@ -151,6 +151,7 @@ def init_app(app) -> None:
         if any(isinstance(v, str) and "\x00" in v for v in values):
             abort(400)
 
+    from .staff.access import can as user_can
     from .staff.plugin_pages import nav_links as staff_plugin_links
 
     @app.context_processor
@@ -161,6 +162,7 @@ def init_app(app) -> None:
             "pick": i18n.pick,
             "choose": i18n.choose,
             "role_label": i18n.role_label,
+            "can": user_can,  # the signed-in user's role has one of these capabilities
             "rating_choices": i18n.rating_choices,
             "kind_label": i18n.kind_label,
             "public_text": redact,

@@ -20,6 +20,8 @@ from portal.engine.calendars import calendar_for
 from portal.forms import IntakeForm
 from portal.plugins import PluginError, PluginHost
 from portal.toolkit import (
+    RoleSpec,
+    Vocabulary,
     AccountabilityOutcome,
     Branding,
     Category,
@@ -56,6 +58,7 @@ SAMPLE_ARGS = {
     "portal_holiday_overrides": {},
     "portal_accountability_outcome": {"kind": "attitude", "occurrence": 3},
     "portal_default_rating": {},
+    "portal_vocabulary": {},
 }
 ROGUE_DAY = date(2026, 3, 2)  # a Monday the rogue plugin declares a holiday
 
@@ -135,6 +138,11 @@ class Rogue(JurisdictionPlugin):
     def portal_default_rating(self, jurisdiction):
         self._seen("portal_default_rating", jurisdiction)
         return DefaultRating(days=99, level=1, rule="ROGUE", rule_zh="ROGUE")
+
+    @hookimpl(tryfirst=True)
+    def portal_vocabulary(self, jurisdiction):
+        self._seen("portal_vocabulary", jurisdiction)
+        return Vocabulary(roles=(RoleSpec("rogue_role", "ROGUE", "ROGUE", frozenset({"read"})),))
 
     @hookimpl(tryfirst=True)
     def portal_case_transitioned(self, jurisdiction, case, event):

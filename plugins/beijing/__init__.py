@@ -25,9 +25,11 @@ from portal.toolkit import (
     DepartmentSpec,
     JurisdictionPlugin,
     JurisdictionSpec,
+    RoleSpec,
     ScreeningResult,
     StateSpec,
     SupervisionRecord,
+    Vocabulary,
     WindowSpec,
     Workflow,
     db,
@@ -38,6 +40,11 @@ from portal.toolkit import (
 )
 
 STAFF = ("clerk", "handler", "supervisor")
+# seed 003: Daxing "正式运行'首席代表跑工单'机制" (the chief representative runs the work order),
+# an errand service on enterprises' matters. The report does not say which steps of a case the
+# chief representative takes, so the role has the narrowest capability: it reads Daxing's cases.
+DAXING_CHIEF_REP = RoleSpec("daxing_chief_rep", "首席代表（跑工单）", "Chief representative (runs work orders)",
+                            frozenset({"read"}))
 DESK = ("clerk", "supervisor")
 OPEN = ("received", "transferred", "resolved", "verified", "rectifying")
 RATABLE = ("replied", "visited", "closed")
@@ -270,6 +277,11 @@ class Beijing(JurisdictionPlugin):
         from .staff_pages import pages
 
         return pages
+
+    # seed 003: Daxing's chief representatives run the work orders (a role that reads, see DAXING_CHIEF_REP).
+    @hookimpl
+    def portal_vocabulary(self, jurisdiction):
+        return Vocabulary(roles=(DAXING_CHIEF_REP,)) if jurisdiction == "beijing-daxing" else None
 
     # seed 003: the city and the districts the report names (Dongcheng, Xicheng, Chaoyang, Daxing, Pinggu).
     @hookimpl

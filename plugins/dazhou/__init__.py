@@ -23,9 +23,11 @@ from portal.toolkit import (
     DepartmentSpec,
     JurisdictionPlugin,
     JurisdictionSpec,
+    RoleSpec,
     RotaEntry,
     StateSpec,
     TimeLimit,
+    Vocabulary,
     WindowSpec,
     Workflow,
     db,
@@ -36,6 +38,10 @@ from portal.toolkit import (
 )
 
 STAFF = ("clerk", "handler", "supervisor")
+# seed 002: Dazhou "实行窗口首席代表轮值制度" (window chief representatives take turns at the window).
+# The report does not say what a chief representative may do on a case, so the role has the
+# narrowest capability: it reads the cases (and the rota) of its jurisdiction and takes no step.
+CHIEF_REP = RoleSpec("dazhou_chief_rep", "窗口首席代表", "Window chief representative", frozenset({"read"}))
 DESK = ("clerk", "supervisor")
 OPEN = ("received", "investigated", "assigned", "rectifying")
 RATABLE = ("replied", "visited", "closed")
@@ -180,6 +186,11 @@ class Dazhou(JurisdictionPlugin):
         from .staff_pages import pages
 
         return pages
+
+    # seed 002: window chief representatives take turns at the window (a role that reads, see CHIEF_REP).
+    @hookimpl
+    def portal_vocabulary(self, jurisdiction):
+        return Vocabulary(roles=(CHIEF_REP,))
 
     # seed 002: the city centre and Tongchuan district.
     @hookimpl

@@ -28,6 +28,9 @@ from portal.toolkit import (
 
 blueprint = Blueprint("dazhou_staff", __name__, template_folder="templates")
 
+#: Who reads the rota: the core's staff and the chief representatives themselves (seed 002).
+STAFF_ROLES = ("clerk", "handler", "supervisor", "admin", "dazhou_chief_rep")
+
 #: How far ahead the page lists the rota, and the longest period planned at once.
 SHOWN_DAYS = 31
 MAX_PERIOD_DAYS = 366
@@ -65,7 +68,7 @@ def _representatives(text: str, jurisdiction) -> tuple[list, str | None]:
 
 
 @blueprint.route("/rota", methods=["GET", "POST"])
-@staff_page("clerk", "handler", "supervisor", "admin", post_roles=("supervisor",))
+@staff_page(*STAFF_ROLES, post_roles=("supervisor",))
 def rota():
     from . import plan_rota
 
@@ -102,4 +105,5 @@ def rota():
                            names=names, departments=departments, on_duty=on_duty, today=today), status
 
 
-pages = StaffPages(blueprint, links=(StaffLink("rota", "首席代表轮值", "Chief representatives' rota"),))
+pages = StaffPages(blueprint, links=(StaffLink("rota", "首席代表轮值", "Chief representatives' rota",
+                                                      roles=frozenset(STAFF_ROLES)),))

@@ -17,13 +17,9 @@ from ..models import Case, CaseDeadline
 from .calendars import calendar_for
 
 
-def _hooks(case: Case):
-    return current_app.extensions["portal_plugins"].for_jurisdiction(case.jurisdiction.code)
-
-
 def time_limit_for(case: Case, stage: str):
-    return _hooks(case).portal_time_limit(category=case.category or None,
-                                          complexity=case.complexity or "general", stage=stage)
+    return current_app.extensions["portal_plugins"].time_limit(
+        case.jurisdiction.code, category=case.category or None, complexity=case.complexity or "general", stage=stage)
 
 
 def _new_row(case: Case, stage: str, started_at: datetime, days: int, rule: str, cal: WorkingCalendar,

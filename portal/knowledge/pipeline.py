@@ -16,6 +16,7 @@ from ..engine.errors import Invalid, NotAllowed
 from ..extensions import db
 from ..models import GuideCorrection, GuideMaterial, GuideVersion, KnowledgeEntry, ServiceGuide, StaffUser
 from ..privacy import complainant_values, redact
+from ..vocabulary import can
 
 FIELDS = ("materials", "conditions", "fees", "contact", "place", "time_limit")
 
@@ -33,7 +34,7 @@ def propose(*, user: StaffUser, case=None, guide: ServiceGuide | None, kind: str
             wrong_text: str, corrected_text: str, cause: str, title: str, title_en: str = "",
             summary: str = "", summary_en: str = "", department_id: int | None = None,
             now=None) -> GuideCorrection:
-    if user.role not in ("clerk", "handler", "supervisor"):
+    if not can(user.role, "act"):
         raise NotAllowed(_l("Your role may not propose corrections."))
     if kind not in ("correction", "practice"):
         raise Invalid(_l("Unknown kind of knowledge entry."))
@@ -65,7 +66,7 @@ def confirm(c: GuideCorrection, user: StaffUser, now=None) -> None:
     """The responsible department (its handler) or a supervisor confirms the problem."""
     _check_scope(user, c.jurisdiction_id)
     _require(c, "proposed")
-    if not (user.role == "supervisor" or (user.role == "handler" and (
+    if not (can(user.role, "supervise") or (user.role == "handler" and (
             c.department_id is None or user.department_id == c.department_id))):
         raise NotAllowed(_l("Only the responsible department or a supervisor can confirm."))
     c.state, c.confirmed_by_id, c.confirmed_at = "confirmed", user.id, _now(now)
@@ -75,7 +76,7 @@ def confirm(c: GuideCorrection, user: StaffUser, now=None) -> None:
 def record_fix(c: GuideCorrection, user: StaffUser, note: str, now=None) -> None:
     _check_scope(user, c.jurisdiction_id)
     _require(c, "confirmed")
-    if user.role not in ("handler", "supervisor"):
+    if not (user.role == "handler" or can(user.role, "supervise")):
         raise NotAllowed(_l("Only the department or a supervisor can record the fix."))
     if not (note or "").strip():
         raise Invalid(_l("Say what was fixed."))
@@ -87,7 +88,7 @@ def publish(c: GuideCorrection, user: StaffUser, now=None) -> KnowledgeEntry:
     """New guide version + knowledge entry in one commit; then the index catches up."""
     _check_scope(user, c.jurisdiction_id)
     _require(c, "fixed")
-    if user.role != "supervisor":
+    if not can(user.role, "supervise"):
         raise NotAllowed(_l("Only a supervisor can publish."))
     now = _now(now)
     guide = db.session.get(ServiceGuide, c.guide_id) if c.guide_id else None
@@ -120,7 +121,7 @@ def reject(c: GuideCorrection, user: StaffUser, note: str) -> None:
     _check_scope(user, c.jurisdiction_id)
     if c.state == "published":
         raise NotAllowed(_l("A published entry cannot be rejected."))
-    if user.role not in ("handler", "supervisor"):
+    if not (user.role == "handler" or can(user.role, "supervise")):
         raise NotAllowed(_l("Your role may not reject corrections."))
     c.state, c.fix_note = "rejected", (note or "").strip()
     db.session.commit()

@@ -1,4 +1,7 @@
-"""Who may open what: roles per page, one jurisdiction (or subtree) per user, the audit trail.
+"""Who may open what: capabilities per page, one jurisdiction (or subtree) per user, the audit trail.
+
+A page asks for a capability (read, act, assign, supervise, administer), never for a role
+name, so a role a plugin builds from capabilities opens exactly the pages they allow.
 
 Another jurisdiction's records answer 404, never 403: a direct URL must not even
 confirm that a case, user or correction exists elsewhere.
@@ -16,6 +19,30 @@ from ..models import AuditLog, Case, Jurisdiction
 
 CLERK, HANDLER, SUPERVISOR, ADMIN = "clerk", "handler", "supervisor", "admin"
 CASE_ROLES = (CLERK, HANDLER, SUPERVISOR, ADMIN)
+READ, ACT, ASSIGN, SUPERVISE, ADMINISTER = "read", "act", "assign", "supervise", "administer"
+
+
+def can(*capabilities: str) -> bool:
+    """Whether the signed-in user's role has any of ``capabilities``."""
+    from ..vocabulary import can as role_can
+
+    return current_user.is_authenticated and role_can(current_user.role, *capabilities)
+
+
+def capability_required(*capabilities: str):
+    """Login first; then a role with none of ``capabilities`` gets 403."""
+
+    def decorate(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if not can(*capabilities):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorate
 
 
 def roles_required(*roles: str):

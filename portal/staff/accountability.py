@@ -3,6 +3,7 @@ that did not cooperate or overran the time limit.
 
 What follows is the jurisdiction's rule, asked of its plugin with the occurrence count
 (Xuanwu: the 1st and 2nd attitude failure a talk and a bonus deduction, the 3rd dismissal).
+The kinds are the core's four plus those the jurisdiction's plugin adds (portal_vocabulary).
 """
 from __future__ import annotations
 
@@ -19,10 +20,11 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..extensions import db
-from ..i18n import pick, role_label
+from ..i18n import choose, pick, role_label
 from ..models import AccountabilityRecord, Case, Department, StaffUser
 from . import bp
-from .access import ADMIN, SUPERVISOR, audit, in_scope, roles_required, visible_ids
+from ..vocabulary import current as current_vocabulary
+from .access import ADMINISTER, SUPERVISE, audit, can, capability_required, in_scope, visible_ids, visible_jurisdictions
 
 KINDS = {
     "attitude": _l("Service attitude failure (a staff member)"),
@@ -31,6 +33,27 @@ KINDS = {
     "overrun": _l("Overran the time limit (a department)"),
 }
 STAFF_KINDS = ("attitude", "refusal")
+
+
+def kind_label(code: str) -> str:
+    """An accountability kind's name in the reader's language (a plugin's from its declaration)."""
+    if code in KINDS:
+        return str(KINDS[code])
+    spec = current_vocabulary().kind_spec(code)
+    return choose(spec.label_zh, spec.label_en) if spec else code
+
+
+def kind_labels() -> dict[str, str]:
+    """Every kind's name, the core's and the enabled plugins', for the record tables."""
+    return {code: kind_label(code) for code in list(KINDS) + list(current_vocabulary().kind_codes())}
+
+
+def kind_choices(jurisdiction_codes) -> list[tuple[str, str]]:
+    """The kinds the user's jurisdictions use: the core's, then their plugins' (each once)."""
+    codes: list[str] = []
+    for code in jurisdiction_codes:
+        codes += [k for k in current_vocabulary().kinds_for(code) if k not in codes]
+    return [(k, kind_label(k)) for k in codes]
 
 
 class RecordForm(FlaskForm):
@@ -44,7 +67,7 @@ class RecordForm(FlaskForm):
 def _form() -> RecordForm:
     ids = visible_ids()
     form = RecordForm()
-    form.kind.choices = list(KINDS.items())
+    form.kind.choices = kind_choices(j.code for j in visible_jurisdictions())
     users = db.session.scalars(select(StaffUser).where(StaffUser.jurisdiction_id.in_(ids))
                                .order_by(StaffUser.jurisdiction_id, StaffUser.display_name)).all()
     depts = db.session.scalars(select(Department).where(Department.jurisdiction_id.in_(ids))
@@ -81,11 +104,11 @@ def record(kind: str, *, staff: StaffUser | None, department: Department | None,
 
 
 @bp.route("/accountability", methods=["GET", "POST"])
-@roles_required(SUPERVISOR, ADMIN)
+@capability_required(SUPERVISE, ADMINISTER)
 def accountability():
     form = _form()
     error = None
-    if request.method == "POST" and current_user.role != SUPERVISOR:
+    if request.method == "POST" and not can(SUPERVISE):
         abort(403)  # administrators read the records; supervisors keep them
     if form.validate_on_submit():
         staff = db.session.get(StaffUser, form.staff.data) if form.staff.data else None
@@ -95,16 +118,19 @@ def accountability():
             case = db.session.scalar(select(Case).where(Case.number == form.case_number.data.strip().upper()))
             if case is None or not in_scope(case.jurisdiction_id):
                 error = _("No such case in your jurisdiction.")
-        if form.kind.data in STAFF_KINDS and staff is None:
-            error = _("Choose the staff member.")
-        elif form.kind.data not in STAFF_KINDS and dept is None:
-            error = _("Choose the department.")
         for obj in (staff, dept):
             if obj is not None and not in_scope(obj.jurisdiction_id):
                 abort(404)
+        concerns_staff = _concerns(form.kind.data) == "staff"
+        if concerns_staff and staff is None:
+            error = _("Choose the staff member.")
+        elif not concerns_staff and dept is None:
+            error = _("Choose the department.")
+        elif form.kind.data not in current_vocabulary().kinds_for((staff if concerns_staff else dept).jurisdiction.code):
+            error = _("That kind of record is not used in the jurisdiction of the one concerned.")
         if error is None:
-            row = record(form.kind.data, staff=staff if form.kind.data in STAFF_KINDS else None,
-                         department=dept if form.kind.data not in STAFF_KINDS else None, case=case,
+            row = record(form.kind.data, staff=staff if concerns_staff else None,
+                         department=dept if not concerns_staff else None, case=case,
                          note=form.note.data, by=current_user)
             db.session.flush()
             audit("accountability.record", f"accountability:{row.id}", row.jurisdiction_id, kind=row.kind,
@@ -117,4 +143,12 @@ def accountability():
         .options(joinedload(AccountabilityRecord.staff), joinedload(AccountabilityRecord.department))
         .order_by(AccountabilityRecord.at.desc()).limit(200)).all()
     status = 422 if request.method == "POST" else 200
-    return render_template("staff/accountability.html", form=form, rows=rows, kinds=KINDS, error=error), status
+    return render_template("staff/accountability.html", form=form, rows=rows, kinds=kind_labels(), error=error), status
+
+
+def _concerns(kind: str) -> str:
+    """Whom a kind of record names: "staff" or "department"."""
+    if kind in STAFF_KINDS:
+        return "staff"
+    spec = current_vocabulary().kind_spec(kind)
+    return spec.concerns if spec else "department"

@@ -8,19 +8,19 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..models import AuditLog
 from . import bp
-from .access import ADMIN, roles_required, visible_ids
+from .access import ADMINISTER, capability_required, visible_ids
 
 PAGE = 100
 
 
 @bp.route("/admin/")
-@roles_required(ADMIN)
+@capability_required(ADMINISTER)
 def admin_home():
     return render_template("staff/admin/index.html")
 
 
 @bp.route("/admin/audit")
-@roles_required(ADMIN)
+@capability_required(ADMINISTER)
 def admin_audit():
     cond = AuditLog.jurisdiction_id.in_(visible_ids())
     try:

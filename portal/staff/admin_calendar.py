@@ -22,7 +22,7 @@ from ..extensions import db
 from ..i18n import pick
 from ..models import CalendarDay, CalendarYear, Jurisdiction
 from . import bp
-from .access import ADMIN, audit, roles_required, scoped_or_404, visible_ids, visible_jurisdictions
+from .access import ADMINISTER, audit, capability_required, scoped_or_404, visible_ids, visible_jurisdictions
 
 MAX_BYTES = 1024 * 1024
 
@@ -61,13 +61,13 @@ def _page(year_form, override_form, error=None, status=200):
 
 
 @bp.route("/admin/calendar", methods=["GET"])
-@roles_required(ADMIN)
+@capability_required(ADMINISTER)
 def admin_calendar():
     return _page(YearForm(prefix="year"), _override_form(visible_jurisdictions()))
 
 
 @bp.route("/admin/calendar/import", methods=["POST"])
-@roles_required(ADMIN)
+@capability_required(ADMINISTER)
 def admin_calendar_import():
     form = YearForm(prefix="year")
     if not form.validate_on_submit():
@@ -91,7 +91,7 @@ def admin_calendar_import():
 
 
 @bp.route("/admin/calendar/override", methods=["POST"])
-@roles_required(ADMIN)
+@capability_required(ADMINISTER)
 def admin_calendar_override():
     js = visible_jurisdictions()
     form = _override_form(js)
@@ -110,7 +110,7 @@ def admin_calendar_override():
 
 
 @bp.route("/admin/calendar/override/<int:row_id>/delete", methods=["POST"])
-@roles_required(ADMIN)
+@capability_required(ADMINISTER)
 def admin_calendar_override_delete(row_id):
     row = scoped_or_404(db.session.get(CalendarDay, row_id))
     if row.kind != "override" or not DeleteForm().validate_on_submit():

@@ -15,7 +15,7 @@ from ..i18n import pick
 from ..knowledge.indexing import catch_up
 from ..models import ServiceGuide
 from . import bp
-from .access import ADMIN, audit, roles_required, visible_ids, visible_jurisdictions
+from .access import ADMINISTER, audit, capability_required, visible_ids, visible_jurisdictions
 from .guides_import import COLUMNS, GuideFileError, apply, plan, read_file
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -27,7 +27,7 @@ class ImportForm(FlaskForm):
 
 
 @bp.route("/admin/guides", methods=["GET", "POST"])
-@roles_required(ADMIN)
+@capability_required(ADMINISTER)
 def admin_guides():
     js = visible_jurisdictions()
     form = ImportForm()

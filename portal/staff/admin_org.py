@@ -18,7 +18,7 @@ from ..i18n import pick
 from ..models import Department, Jurisdiction, ServiceCentre, Window
 from ..public.filing import forget_kept_forms
 from . import bp
-from .access import ADMIN, audit, roles_required, scoped_or_404, visible_ids, visible_jurisdictions
+from .access import ADMINISTER, audit, capability_required, scoped_or_404, visible_ids, visible_jurisdictions
 
 CODE = Regexp(r"^[a-z0-9][a-z0-9-]*$", message=_l("Lower-case letters, digits and dashes only."))
 LEVELS = ("province", "city", "district", "street", "community")
@@ -88,7 +88,7 @@ def _create(what: str, f: NamedForm) -> str | None:
 
 
 @bp.route("/admin/organisation", methods=["GET", "POST"])
-@roles_required(ADMIN)
+@capability_required(ADMINISTER)
 def admin_org():
     js = visible_jurisdictions()
     ids = [j.id for j in js]
@@ -121,7 +121,7 @@ def _scope_of(row) -> int:
 
 
 @bp.route("/admin/organisation/<what>/<int:row_id>", methods=["GET", "POST"])
-@roles_required(ADMIN)
+@capability_required(ADMINISTER)
 def admin_rename(what, row_id):
     model = _KINDS.get(what)
     if model is None:

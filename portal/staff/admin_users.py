@@ -21,9 +21,10 @@ from ..extensions import db
 from ..i18n import pick, role_label
 from ..models import Department, Jurisdiction, StaffUser
 from . import bp
-from .access import ADMIN, audit, roles_required, scoped_or_404, visible_ids, visible_jurisdictions
+from .access import ADMINISTER, audit, capability_required, scoped_or_404, visible_ids, visible_jurisdictions
 from .auth import update_session_auth_hash
-from .users import ROLES, UserError, create_staff_user
+from ..vocabulary import current as current_vocabulary
+from .users import UserError, create_staff_user
 
 
 def new_password() -> str:
@@ -49,7 +50,7 @@ class NewUserForm(UserForm):
 
 def _fill(form: UserForm) -> UserForm:
     js = visible_jurisdictions()
-    form.role.choices = [(r, role_label(r)) for r in ROLES]
+    form.role.choices = role_choices(js)
     form.jurisdiction.choices = [(j.id, pick(j, "name")) for j in js]
     depts = db.session.scalars(select(Department).where(Department.jurisdiction_id.in_([j.id for j in js]))
                                .order_by(Department.jurisdiction_id, Department.id)).all()
@@ -58,10 +59,23 @@ def _fill(form: UserForm) -> UserForm:
     return form
 
 
+def role_choices(jurisdictions) -> list[tuple[str, str]]:
+    """The core's roles, then the roles the plugins of these jurisdictions add (each once)."""
+    vocabulary, codes = current_vocabulary(), []
+    for j in jurisdictions:
+        codes += [r for r in vocabulary.roles_for(j.code) if r not in codes]
+    return [(r, role_label(r)) for r in codes]
+
+
 def _check_choices(form: UserForm) -> str | None:
-    """Department of the chosen jurisdiction; subtree sight only from an admin who has it."""
+    """A role the chosen jurisdiction offers; department of the chosen jurisdiction; subtree
+    sight only from an admin who has it."""
     if form.jurisdiction.data not in visible_ids():
         abort(404)
+    j = db.session.get(Jurisdiction, form.jurisdiction.data)
+    if form.role.data not in current_vocabulary().roles_for(j.code):
+        return _("The role %(role)s is not used in %(jurisdiction)s.", role=role_label(form.role.data),
+                 jurisdiction=pick(j, "name"))
     if form.department.data:
         d = db.session.get(Department, form.department.data)
         if d is None or d.jurisdiction_id != form.jurisdiction.data:
@@ -72,7 +86,7 @@ def _check_choices(form: UserForm) -> str | None:
 
 
 @bp.route("/admin/users", methods=["GET", "POST"])
-@roles_required(ADMIN)
+@capability_required(ADMINISTER)
 def admin_users():
     form = _fill(NewUserForm())
     error, shown_password = None, None
@@ -108,7 +122,7 @@ def admin_users():
 
 
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
-@roles_required(ADMIN)
+@capability_required(ADMINISTER)
 def admin_user(user_id):
     user = scoped_or_404(db.session.get(StaffUser, user_id))
     form = _fill(UserForm(obj=user))
@@ -118,7 +132,7 @@ def admin_user(user_id):
     error = None
     if form.validate_on_submit():
         error = _check_choices(form)
-        if error is None and user.id == current_user.id and form.role.data != ADMIN:
+        if error is None and user.id == current_user.id and not current_vocabulary().can(form.role.data, ADMINISTER):
             error = _("You cannot take the administrator role from yourself.")
         if error is None:
             before = {"role": user.role, "jurisdiction_id": user.jurisdiction_id,
@@ -143,7 +157,7 @@ class ConfirmForm(FlaskForm):
 
 
 @bp.route("/admin/users/<int:user_id>/active", methods=["POST"])
-@roles_required(ADMIN)
+@capability_required(ADMINISTER)
 def admin_user_active(user_id):
     user = scoped_or_404(db.session.get(StaffUser, user_id))
     if not ConfirmForm().validate_on_submit():
@@ -160,7 +174,7 @@ def admin_user_active(user_id):
 
 
 @bp.route("/admin/users/<int:user_id>/password", methods=["POST"])
-@roles_required(ADMIN)
+@capability_required(ADMINISTER)
 def admin_user_password(user_id):
     user = scoped_or_404(db.session.get(StaffUser, user_id))
     if not ConfirmForm().validate_on_submit():

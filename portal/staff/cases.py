@@ -26,13 +26,11 @@ from ..i18n import pick
 from ..models import Attachment, Case, CaseEvent, CaseMeeting, GuideCorrection, KnowledgeEntry
 from ..web import render_for
 from . import bp
-from .access import CASE_ROLES, roles_required, visible_case_or_404
+from .access import READ, capability_required, visible_case_or_404
+from .complexity import complexity_labels
 from .corrections import STATE_LABELS as CORRECTION_STATES
 from .replies import replies_for
 
-COMPLEXITIES = ("simple", "general", "complex", "especially_complex")
-COMPLEXITY_LABELS = {"simple": _l("Simple"), "general": _l("General"), "complex": _l("Complex"),
-                     "especially_complex": _l("Especially complex")}
 FILE_LABEL = _l("Filed")
 STAGE_LABELS = {"reply": _l("Reply"), "rectify": _l("Verify and rectify")}
 
@@ -120,7 +118,7 @@ def render_case(case: Case, *, error: str | None = None, draft: dict | None = No
     names = {"category": {c.code: pick(c, "name") for c in categories},
              "to_tier": {t.code: pick(t, "name") for t in tiers},
              "channel": {c.code: pick(c, "name") for c in hooks.portal_intake_channels() or ()},
-             "complexity": {k: str(v) for k, v in COMPLEXITY_LABELS.items()},
+             "complexity": complexity_labels(case.jurisdiction.code),
              "method": {k: str(v) for k, v in METHOD_LABELS.items()},
              "outcome": {k: str(v) for k, v in OUTCOME_LABELS.items()}}
     corrections = db.session.scalars(
@@ -136,7 +134,7 @@ def render_case(case: Case, *, error: str | None = None, draft: dict | None = No
         form=ActionForm(), workflow=workflow, categories=categories,
         details={ev.id: event_details(ev, names) for ev in case.events},
         extra_labels=extra_labels(hooks, case.extra),
-        complexities=COMPLEXITIES, complexity_labels=COMPLEXITY_LABELS, tiers=tiers,
+        complexities=tuple(names["complexity"]), complexity_labels=names["complexity"], tiers=tiers,
         next_tier=_next_tier(case, tiers), departments=case.jurisdiction.departments, now=now,
         overdue=is_overdue(case, now), replies=replies, canned_text=canned_text,
         action_labels=action_labels, state_labels=state_labels, corrections=corrections, entries=entries,
@@ -147,7 +145,7 @@ def render_case(case: Case, *, error: str | None = None, draft: dict | None = No
 
 
 @bp.route("/cases/<number>")
-@roles_required(*CASE_ROLES)
+@capability_required(READ)
 def case_page(number):
     return render_case(_load(number))
 
@@ -164,7 +162,7 @@ def _params() -> dict:
 
 
 @bp.route("/cases/<number>/act", methods=["POST"])
-@roles_required(*CASE_ROLES)
+@capability_required(READ)
 def act(number):
     case = visible_case_or_404(number)
     form = ActionForm()
@@ -190,7 +188,7 @@ def act(number):
 
 
 @bp.route("/cases/<number>/attachments/<int:attachment_id>")
-@roles_required(*CASE_ROLES)
+@capability_required(READ)
 def attachment(number, attachment_id):
     case = visible_case_or_404(number)
     a = db.session.get(Attachment, attachment_id)

@@ -22,7 +22,7 @@ from ..i18n import pick
 from ..knowledge import pipeline
 from ..models import Department, GuideCorrection, KnowledgeEntry, ServiceGuide
 from . import bp
-from .access import ADMIN, CLERK, HANDLER, SUPERVISOR, audit, roles_required, scoped_or_404, visible_case_or_404, visible_ids
+from .access import ACT, HANDLER, READ, SUPERVISE, audit, can, capability_required, scoped_or_404, visible_case_or_404, visible_ids
 
 FIELD_LABELS = {
     "materials": _l("Materials"),
@@ -78,7 +78,7 @@ def _propose_form(case) -> ProposeForm:
 
 
 @bp.route("/cases/<number>/propose", methods=["GET", "POST"])
-@roles_required(CLERK, HANDLER, SUPERVISOR)
+@capability_required(ACT)
 def propose(number):
     case = visible_case_or_404(number)
     form = _propose_form(case)
@@ -113,7 +113,7 @@ def propose(number):
 
 
 @bp.route("/corrections")
-@roles_required(CLERK, HANDLER, SUPERVISOR, ADMIN)
+@capability_required(READ)
 def corrections():
     q = select(GuideCorrection).where(GuideCorrection.jurisdiction_id.in_(visible_ids()))
     state = request.args.get("state")
@@ -127,22 +127,22 @@ def corrections():
 
 def _steps_for(c: GuideCorrection) -> list[str]:
     """The steps to offer this user now; the pipeline checks them again on POST."""
-    role, steps = current_user.role, []
-    responsible = role == SUPERVISOR or (role == HANDLER and (c.department_id is None
+    role, steps, supervises = current_user.role, [], can(SUPERVISE)
+    responsible = supervises or (role == HANDLER and (c.department_id is None
                                                               or current_user.department_id == c.department_id))
     if c.state == "proposed" and responsible:
         steps.append("confirm")
-    if c.state == "confirmed" and role in (HANDLER, SUPERVISOR):
+    if c.state == "confirmed" and (role == HANDLER or supervises):
         steps.append("fix")
-    if c.state == "fixed" and role == SUPERVISOR:
+    if c.state == "fixed" and supervises:
         steps.append("publish")
-    if c.state not in ("published", "rejected") and role in (HANDLER, SUPERVISOR):
+    if c.state not in ("published", "rejected") and (role == HANDLER or supervises):
         steps.append("reject")
     return steps
 
 
 @bp.route("/corrections/<int:correction_id>")
-@roles_required(CLERK, HANDLER, SUPERVISOR, ADMIN)
+@capability_required(READ)
 def correction_page(correction_id):
     c = scoped_or_404(db.session.get(GuideCorrection, correction_id))
     guide = db.session.get(ServiceGuide, c.guide_id) if c.guide_id else None
@@ -160,7 +160,7 @@ STEPS = {
 
 
 @bp.route("/corrections/<int:correction_id>/<step>", methods=["POST"])
-@roles_required(CLERK, HANDLER, SUPERVISOR, ADMIN)
+@capability_required(READ)
 def correction_step(correction_id, step):
     c = scoped_or_404(db.session.get(GuideCorrection, correction_id))
     if step not in STEPS:

@@ -23,7 +23,7 @@ from ..public.filing import intake_form_for, screen
 from ..public.views import public_case_view
 from ..web import render_for
 from . import bp
-from .access import CLERK, SUPERVISOR, jurisdiction_or_404, roles_required, visible_case_or_404, visible_jurisdictions
+from .access import ASSIGN, capability_required, jurisdiction_or_404, visible_case_or_404, visible_jurisdictions
 
 RECEIPT_KEY = "staff_receipt"
 
@@ -50,7 +50,7 @@ def _chosen_first_contact(choices, raw: str | None):
 
 
 @bp.route("/intake", methods=["GET", "POST"])
-@roles_required(CLERK, SUPERVISOR)
+@capability_required(ASSIGN)
 def intake():
     j = jurisdiction_or_404(request.args.get("j"))
     form = intake_form_for(j, staff=True)
@@ -112,7 +112,7 @@ def intake():
 
 
 @bp.route("/intake/<number>/receipt")
-@roles_required(CLERK, SUPERVISOR)
+@capability_required(ASSIGN)
 def intake_receipt(number):
     case = visible_case_or_404(number)
     shown = session.get(RECEIPT_KEY)

@@ -22,7 +22,7 @@ from ..models import Case, Department, ServiceCentre, Window, case_co_department
 from ..models.base import db_int
 from ..sweep import DUE_SOON
 from . import bp
-from .access import CASE_ROLES, roles_required, visible_ids, visible_jurisdictions
+from .access import READ, capability_required, visible_ids, visible_jurisdictions
 
 PAGE = 50
 
@@ -106,7 +106,7 @@ def badges_for(case: Case, now: datetime, first_tier: str) -> list[Badge]:
 
 
 @bp.route("/")
-@roles_required(*CASE_ROLES)
+@capability_required(READ)
 def queue():
     now = datetime.now(timezone.utc)
     args = request.args

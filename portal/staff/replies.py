@@ -21,7 +21,7 @@ from ..extensions import db
 from ..i18n import pick
 from ..models import CannedReply, Jurisdiction
 from . import bp
-from .access import ADMIN, SUPERVISOR, audit, jurisdiction_or_404, roles_required, scoped_or_404, visible_ids
+from .access import ADMINISTER, SUPERVISE, audit, capability_required, jurisdiction_or_404, scoped_or_404, visible_ids
 
 
 @dataclass
@@ -61,7 +61,7 @@ def _form(j, obj=None) -> ReplyForm:
 
 
 @bp.route("/replies", methods=["GET", "POST"])
-@roles_required(SUPERVISOR, ADMIN)
+@capability_required(SUPERVISE, ADMINISTER)
 def replies():
     j = jurisdiction_or_404(request.args.get("j"))
     form = _form(j)
@@ -82,7 +82,7 @@ def replies():
 
 
 @bp.route("/replies/<int:reply_id>", methods=["GET", "POST"])
-@roles_required(SUPERVISOR, ADMIN)
+@capability_required(SUPERVISE, ADMINISTER)
 def reply_edit(reply_id):
     row = scoped_or_404(db.session.get(CannedReply, reply_id))
     j = db.session.get(Jurisdiction, row.jurisdiction_id)

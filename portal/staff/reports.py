@@ -10,8 +10,8 @@ from flask_login import current_user
 from ..calendar import SHANGHAI
 from ..i18n import pick, role_label
 from . import bp
-from .accountability import KINDS
-from .access import ADMIN, SUPERVISOR, jurisdiction_or_404, roles_required, visible_jurisdictions
+from .accountability import kind_labels
+from .access import ADMINISTER, SUPERVISE, capability_required, jurisdiction_or_404, visible_jurisdictions
 from .csvsafe import to_csv
 from .report_data import MonthReport, month_report
 
@@ -36,10 +36,10 @@ def _report() -> MonthReport:
 
 
 @bp.route("/reports")
-@roles_required(SUPERVISOR, ADMIN)
+@capability_required(SUPERVISE, ADMINISTER)
 def reports():
     report = _report()
-    return render_template("staff/report.html", r=report, kinds=KINDS, jurisdictions=visible_jurisdictions(),
+    return render_template("staff/report.html", r=report, kinds=kind_labels(), jurisdictions=visible_jurisdictions(),
                            j=report.jurisdictions[0] if report.jurisdictions else current_user.jurisdiction,
                            month=f"{report.year:04d}-{report.month:02d}", sub=bool(request.args.get("sub")))
 
@@ -80,7 +80,7 @@ def report_rows(r: MonthReport) -> list[list]:
 
 
 @bp.route("/reports.csv")
-@roles_required(SUPERVISOR, ADMIN)
+@capability_required(SUPERVISE, ADMINISTER)
 def reports_csv():
     r = _report()
     code = r.jurisdictions[0].code if r.jurisdictions else "report"

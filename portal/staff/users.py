@@ -1,12 +1,15 @@
-"""Creating staff users, shared by the CLI, the admin pages and the demo loader."""
+"""Creating staff users, shared by the CLI, the admin pages and the demo loader.
+
+A role is the core's or one the jurisdiction's plugin declares (portal_vocabulary); a plugin's
+role is refused for a user of another jurisdiction."""
 from __future__ import annotations
 
 from sqlalchemy import select
 
 from ..extensions import db
+from ..contracts import ROLES
 from ..models import Department, Jurisdiction, StaffUser
-
-ROLES = ("clerk", "handler", "supervisor", "admin")
+from ..vocabulary import current as current_vocabulary
 MIN_PASSWORD = 10
 
 
@@ -17,13 +20,13 @@ class UserError(ValueError):
 def create_staff_user(*, username, password, role, jurisdiction_code, department_code=None,
                       display_name=None, sees_subtree=False, email="", commit=True,
                       password_hash=None) -> StaffUser:
-    if role not in ROLES:
-        raise UserError(f"Unknown role {role!r}.")
     if len(password or "") < MIN_PASSWORD:
         raise UserError(f"Passwords need at least {MIN_PASSWORD} characters.")
     j = db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == jurisdiction_code))
     if j is None:
         raise UserError(f"Unknown jurisdiction {jurisdiction_code!r}.")
+    if role not in current_vocabulary().roles_for(j.code):
+        raise UserError(f"Unknown role {role!r} for {jurisdiction_code}.")
     if db.session.scalar(select(StaffUser.id).where(StaffUser.username == username)):
         raise UserError(f"User {username!r} exists already.")
     dept = None

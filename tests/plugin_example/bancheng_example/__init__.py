@@ -1,17 +1,37 @@
 """Example County (示例县): a fictional jurisdiction, installed from its own package.
 
-It shows the smallest useful plugin: an identity and one override. Everything else
-(workflow, categories, forms, tiers) is the core default.
+It shows a small plugin: an identity, one time-limit override and a vocabulary of its own
+(a coordination officer's role, an urgent complexity level, an accountability kind), all
+fictional. Everything else (categories, forms, tiers) is the core default.
 """
 from portal.toolkit import (
+    AccountabilityKind,
     CentreSpec,
+    ComplexityLevel,
     DepartmentSpec,
     JurisdictionPlugin,
     JurisdictionSpec,
+    RoleSpec,
     TimeLimit,
+    Vocabulary,
     WindowSpec,
+    core_workflow,
     hookimpl,
+    with_roles,
 )
+
+#: Fictional: a coordination officer (协调专员) from a department sits in at the window; they read
+#: cases, take them in, classify and assign them, escalate them and leave notes, nothing more.
+COORDINATOR = RoleSpec("coordinator", "协调专员", "Coordination officer",
+                       capabilities=frozenset({"read", "act", "assign"}))
+VOCABULARY = Vocabulary(
+    roles=(COORDINATOR,),
+    # Fictional: urgent matters handled urgently (急事急办) get the time limit of simple ones.
+    complexities=(ComplexityLevel("urgent", "急事急办", "Urgent: handled at once", treated_as="simple"),),
+    accountability_kinds=(AccountabilityKind("no_show", "协调专员未按约到场", "Coordination officer did not turn up",
+                                             concerns="staff"),),
+)
+WORKFLOW = with_roles(core_workflow(), {"coordinator"}, ("classify", "assign", "escalate", "note"))
 
 
 class ExampleCounty(JurisdictionPlugin):
@@ -28,7 +48,17 @@ class ExampleCounty(JurisdictionPlugin):
                                         "Example County Human Resources and Social Security Bureau"),),
         )]
 
-    # The one override (fictional rule): general matters are answered within 2 working days.
+    # Fictional: a coordination officer, urgent matters and a no-show record (see VOCABULARY).
+    @hookimpl
+    def portal_vocabulary(self, jurisdiction):
+        return VOCABULARY
+
+    # Fictional: the coordination officer classifies, assigns, escalates and notes in the core workflow.
+    @hookimpl
+    def portal_workflow(self, jurisdiction):
+        return WORKFLOW
+
+    # The one time-limit override (fictional rule): general matters are answered within 2 working days.
     @hookimpl
     def portal_time_limit(self, jurisdiction, category, complexity, stage):
         if stage == "reply" and complexity == "general":
