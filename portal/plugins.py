@@ -79,6 +79,7 @@ class PluginHost:
         for name, obj in (extra_plugins or {}).items():
             self._register(name, obj, getattr(obj, "version", "?"))
         self._collect_jurisdictions()
+        self.tables()  # a misdeclared table stops the app at start, like a foreign jurisdiction code
 
     # -- registration ----------------------------------------------------------
     def _register(self, name: str, obj, version: str) -> None:
