@@ -188,12 +188,11 @@ def make_app(database_url: str, instance: str, index_dir: str | None = None, jur
 
 def init_database(app) -> int:
     """Migrate to the newest schema and register the enabled jurisdictions (= `portal init-db`)."""
-    from flask_migrate import upgrade
-
     from portal.registry import sync_jurisdictions
+    from portal.schema import upgrade_all
 
     with app.app_context():
-        upgrade()
+        upgrade_all()
         return len(sync_jurisdictions())
 
 

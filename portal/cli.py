@@ -13,18 +13,21 @@ portal_cli = click.Group("portal", help="Bancheng portal administration.")
 
 
 def register_cli(app) -> None:
+    from .schema import install_cli
+
     app.cli.add_command(portal_cli)
+    install_cli(app)  # `flask db upgrade` runs the enabled plugins' migrations too
 
 
 @portal_cli.command("init-db")
 @with_appcontext
 def init_db():
-    """Create or migrate the database to the newest schema and register jurisdictions."""
-    from flask_migrate import upgrade
-
+    """Create or migrate the database to the newest schema (the core's, then every enabled
+    plugin's own tables) and register jurisdictions."""
     from .registry import sync_jurisdictions
+    from .schema import upgrade_all
 
-    upgrade()
+    upgrade_all()
     js = sync_jurisdictions()
     click.echo(f"Database at the newest schema; {len(js)} jurisdictions registered.")
 

@@ -308,3 +308,15 @@ class StaffPages:
 
     blueprint: Any
     links: tuple[StaffLink, ...] = ()
+
+
+@dataclass(frozen=True)
+class Tables:
+    """A plugin's own tables (CKAN's extension-owned tables): its models and the folder of its
+    Alembic revisions. Every table name starts with ``<plugin>_`` (one namespace per plugin, as
+    CKAN prefixes extension tables); the revisions form the branch labelled ``<plugin>`` and are
+    recorded in the plugin's own version table, ``<plugin>_alembic_version``, so the core's
+    history never depends on whether the plugin is enabled. See docs/plugins.md."""
+
+    models: tuple[Any, ...]
+    migrations: str

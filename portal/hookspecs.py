@@ -105,3 +105,9 @@ def portal_guide_corrected(jurisdiction, correction):
 @hookspec
 def portal_staff_pages():
     """Return StaffPages: a blueprint of the plugin's own staff pages (mounted at /staff/<plugin>/) and its links."""
+
+
+# -- the plugin's own tables ----------------------------------------------------
+@hookspec
+def portal_tables():
+    """Return Tables: the plugin's own models (tables named ``<plugin>_...``) and its Alembic version folder."""

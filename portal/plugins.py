@@ -10,11 +10,12 @@ from __future__ import annotations
 import importlib.metadata as md
 import inspect
 from dataclasses import dataclass
+from pathlib import Path
 
 import pluggy
 
 from . import hookspecs
-from .contracts import JurisdictionSpec, StaffPages
+from .contracts import JurisdictionSpec, StaffPages, Tables
 from .vocabulary import StaffVocabulary
 
 ENTRY_POINT_GROUP = "portal"
@@ -87,6 +88,7 @@ class PluginHost:
             self._register(name, obj, getattr(obj, "version", "?"))
         self._collect_jurisdictions()
         self.vocabulary = self._collect_vocabulary()
+        self.tables()  # a misdeclared table stops the app at start, like a foreign jurisdiction code
 
     # -- registration ----------------------------------------------------------
     def _register(self, name: str, obj, version: str) -> None:
@@ -153,6 +155,37 @@ class PluginHost:
             if folder:
                 out.append((impl.plugin_name, str(folder)))
         return out
+
+    def tables(self) -> list[tuple[str, Tables]]:
+        """``(plugin name, Tables)`` of every enabled plugin with tables of its own, checked: each
+        table is named ``<plugin>_...`` and the migrations folder exists."""
+        cached = self.__dict__.get("_tables")
+        if cached is not None:
+            return cached
+        out = []
+        for impl in self.pm.hook.portal_tables.get_hookimpls():
+            tables = impl.function()
+            if tables is None:
+                continue
+            name = impl.plugin_name
+            for model in tables.models:
+                table = model.__table__.name
+                if not table.startswith(name + "_") or table == version_table(name):
+                    raise PluginError(f"Plugin {name!r} declares table {table!r}; a plugin's tables are "
+                                      f"named '{name}_...' (and {version_table(name)!r} is its version table).")
+            if not Path(tables.migrations).is_dir():
+                raise PluginError(f"Plugin {name!r}: its migrations folder {tables.migrations!r} does not exist.")
+            out.append((name, tables))
+        self._tables = out
+        return out
+
+    def declared_model(self, class_name: str):
+        """The model class of that name declared by an enabled plugin's Tables, else None."""
+        for _, tables in self.tables():
+            for model in tables.models:
+                if model.__name__ == class_name:
+                    return model
+        return None
 
     def owns(self, plugin: str, jurisdiction: str) -> bool:
         return self._owner.get(jurisdiction) == plugin
@@ -249,6 +282,11 @@ class PluginHost:
                 )
             )
         return out
+
+
+def version_table(plugin: str) -> str:
+    """Where a plugin's applied revisions are recorded: its own table, never the core's."""
+    return f"{plugin}_alembic_version"
 
 
 def _dist_version(dist: str) -> str:

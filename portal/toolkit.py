@@ -1,7 +1,11 @@
 """The stable facade jurisdiction plugins import (CKAN's toolkit idea).
 
-Plugins import from here only, so the core can move its modules without breaking
-them. Everything a plugin needs to declare its jurisdiction is re-exported.
+Plugins import from here only, so the core can move its modules without breaking them.
+Importing it is light: the contracts, the hook marker and the models' base, never a view,
+the search engine or the API (tests/test_plugin_tables.py checks in a fresh interpreter).
+What needs the web side (the staff pages' guard, the audit trail, the calendars) is a
+function that loads its module when it is called. Every name is documented in
+docs/plugins.md ("The toolkit").
 """
 from __future__ import annotations
 
@@ -28,37 +32,103 @@ from .contracts import (  # noqa: F401  (re-exported)
     StaffLink,
     StaffPages,
     StateSpec,
+    Tables,
     TimeLimit,
     Transition,
     Vocabulary,
     WindowSpec,
     Workflow,
 )
+from .extensions import db as _db
 from .hookspecs import hookimpl  # noqa: F401
-
-# Records some jurisdictions keep beside cases (Xuanwu accountability, Beijing fault-finding
-# day, Dazhou rota), the session to write them with and the jurisdiction's working calendar.
-from .engine.calendars import calendar_for as working_calendar  # noqa: F401
-from .extensions import db  # noqa: F401
-from .models import AccountabilityRecord, Department, RotaEntry, SupervisionRecord  # noqa: F401
-
-# A plugin's own staff pages (hook portal_staff_pages): the guard for its views, the signed-in
-# user's jurisdictions the plugin owns, and the audit trail administrative changes go to.
-from .staff.access import audit  # noqa: F401
-from .staff.plugin_pages import staff_jurisdiction_choices, staff_jurisdictions, staff_page  # noqa: F401
-from .i18n import pick  # noqa: F401  (a row's name_zh / name_en by the page's language)
-
-
-def local_today():
-    """Today's date where the windows are (Asia/Shanghai), whatever the server's time zone."""
-    from .calendar import local_date
-    from .models.base import utcnow
-
-    return local_date(utcnow())
+from .models.base import UTCDateTime, utcnow  # noqa: F401  (column type and default of a plugin's tables)
 
 _l = lazy_gettext
 
+# -- the database ---------------------------------------------------------------------------------
+#: Base class of a plugin's own models (tables named ``<plugin>_...``; see portal_tables).
+Model = _db.Model
 
+#: The core models a plugin may read and write, by stable name. The core may move or split its
+#: model modules; these names keep answering.
+STABLE_MODELS = ("AccountabilityRecord", "Case", "Department", "Jurisdiction", "StaffUser")
+
+
+def session():
+    """The database session of the current app context (add, flush; the core commits or the
+    plugin's own staff view does)."""
+    return _db.session
+
+
+def model(name: str):
+    """A core model by its stable name, e.g. ``model("Department")``; see STABLE_MODELS."""
+    if name not in STABLE_MODELS:
+        raise LookupError(f"{name!r} is not a stable model name; the toolkit offers {', '.join(STABLE_MODELS)}.")
+    from . import models
+
+    return getattr(models, name)
+
+
+def adopt_rows(old: str, new: str) -> int:
+    """In a plugin's migration: move the rows of a table the core used to own into the plugin's
+    new table (same ids), then drop the old one; nothing when it is absent."""
+    from .schema import adopt_rows as adopt
+
+    return adopt(old, new)
+
+
+# -- dates and calendars --------------------------------------------------------------------------
+def local_today():
+    """Today's date where the windows are (Asia/Shanghai), whatever the server's time zone."""
+    from .calendar import local_date
+
+    return local_date(utcnow())
+
+
+def working_calendar(jurisdiction):
+    """The jurisdiction's working calendar (weekends, holidays, make-up days, local overrides)."""
+    from .engine.calendars import calendar_for
+
+    return calendar_for(jurisdiction)
+
+
+def pick(obj, field: str):
+    """A row's ``<field>_zh`` or ``<field>_en`` by the page's language."""
+    from .i18n import pick as choose
+
+    return choose(obj, field)
+
+
+# -- a plugin's own staff pages (hook portal_staff_pages) ------------------------------------------
+def staff_page(*roles: str, post_roles: tuple[str, ...] | None = None):
+    """The guard for a plugin's staff views: signed in, one of ``roles`` (POST: ``post_roles``)."""
+    from .staff.plugin_pages import staff_page as guard
+
+    return guard(*roles, post_roles=post_roles)
+
+
+def staff_jurisdictions() -> list:
+    """The signed-in user's jurisdictions that the plugin of this page owns."""
+    from .staff.plugin_pages import staff_jurisdictions as mine
+
+    return mine()
+
+
+def staff_jurisdiction_choices() -> list[tuple[str, str]]:
+    """The same as (code, name) choices for a select field."""
+    from .staff.plugin_pages import staff_jurisdiction_choices as choices
+
+    return choices()
+
+
+def audit(action: str, target: str = "", jurisdiction_id: int | None = None, **data):
+    """Write an administrative change to the audit trail (committed with the plugin's change)."""
+    from .staff.access import audit as write
+
+    return write(action, target, jurisdiction_id, **data)
+
+
+# -- declaring a jurisdiction ---------------------------------------------------------------------
 class JurisdictionPlugin:
     """Base class for one jurisdiction's plugin (FixMyStreet's cobrand idea).
 
@@ -86,6 +156,11 @@ class JurisdictionPlugin:
         module = sys.modules.get(type(self).__module__)
         folder = Path(module.__file__).resolve().parent / "translations" if module and module.__file__ else None
         return str(folder) if folder is not None and folder.is_dir() else None
+
+    @classmethod
+    def migrations_folder(cls, module_file: str) -> str:
+        """The ``migrations/`` folder beside the plugin's module: its Alembic revisions."""
+        return str(Path(module_file).resolve().parent / "migrations")
 
 
 def transition(action, sources, target, roles, label_zh, label_en, needs_note=False,
@@ -126,6 +201,21 @@ def core_categories() -> tuple[Category, ...]:
     from .defaults import DEFAULT_CATEGORIES
 
     return DEFAULT_CATEGORIES
+
+
+_GONE = {
+    "db": "use toolkit.session() for the session and toolkit.Model as your tables' base",
+    "Department": 'use toolkit.model("Department")',
+    "AccountabilityRecord": 'use toolkit.model("AccountabilityRecord")',
+    "RotaEntry": "it is the Dazhou plugin's own table now (bancheng_plugins.dazhou.models)",
+    "SupervisionRecord": "it is the Beijing plugin's own table now (bancheng_plugins.beijing.models)",
+}
+
+
+def __getattr__(name: str):
+    if name in _GONE:
+        raise AttributeError(f"portal.toolkit.{name} is no longer offered: {_GONE[name]} (docs/plugins.md).")
+    raise AttributeError(f"module 'portal.toolkit' has no attribute {name!r}")
 
 
 __all__ = [n for n in dir() if not n.startswith("_")] + ["validators"]

@@ -60,13 +60,14 @@ def database_url(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def migrated(database_url, tmp_path_factory):
-    """Build the schema once through the migrations (what `flask db upgrade` runs)."""
-    from flask_migrate import upgrade
+    """Build the schema once through the migrations (what `flask db upgrade` runs): the core's
+    and every built-in plugin's own tables."""
+    from portal.schema import upgrade_all
 
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
-                      "INSTANCE_PATH": str(tmp_path_factory.mktemp("inst")), "PORTAL_JURISDICTIONS": []})
+                      "INSTANCE_PATH": str(tmp_path_factory.mktemp("inst")), "PORTAL_JURISDICTIONS": ALL_PLUGINS})
     with app.app_context():
-        upgrade()
+        upgrade_all()
         db.engine.dispose()
     return database_url
 

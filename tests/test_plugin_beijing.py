@@ -9,11 +9,12 @@ import pytest
 from sqlalchemy import func, select
 
 from bancheng_plugins.beijing import pick_fault_finding_day, record_fault_finding_day, screen
+from bancheng_plugins.beijing.models import SupervisionRecord
 from portal.engine import cases as engine
 from portal.engine.calendars import calendar_for
 from portal.engine.errors import NotAllowed
 from portal.extensions import db
-from portal.models import Case, ScreeningRecord, SupervisionRecord
+from portal.models import Case, ScreeningRecord
 from portal.public.filing import intake_form_for
 from tests.conftest import shanghai
 from tests.factories import department, file, jurisdiction, staff

@@ -10,9 +10,11 @@ import pytest
 from flask import Blueprint
 from sqlalchemy import select
 
+from bancheng_plugins.beijing.models import SupervisionRecord
+from bancheng_plugins.dazhou.models import RotaEntry
 from portal import create_app
 from portal.extensions import db
-from portal.models import AuditLog, RotaEntry, SupervisionRecord
+from portal.models import AuditLog
 from portal.plugins import PluginError
 from portal.toolkit import JurisdictionPlugin, StaffPages, hookimpl
 

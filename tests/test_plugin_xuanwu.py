@@ -7,11 +7,12 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from bancheng_plugins.xuanwu.models import CaseMeeting
 from portal.engine import cases as engine
 from portal.engine.errors import Invalid, NotAllowed
 from portal.extensions import db
 from portal.forms import extra_data
-from portal.models import AccountabilityRecord, Case, CaseMeeting
+from portal.models import AccountabilityRecord, Case
 from portal.public.filing import intake_form_for
 from portal.staff.accountability import record
 from portal.sweep import sweep

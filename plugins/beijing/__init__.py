@@ -18,6 +18,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, IntegerField, RadioField, SelectChoice
 from wtforms.validators import DataRequired, NumberRange, Optional
 
+from sqlalchemy import select
+
 from portal.toolkit import (
     Branding,
     CentreSpec,
@@ -28,16 +30,18 @@ from portal.toolkit import (
     RoleSpec,
     ScreeningResult,
     StateSpec,
-    SupervisionRecord,
+    Tables,
     Vocabulary,
     WindowSpec,
     Workflow,
-    db,
-    hookimpl,
     clock_transitions,
+    hookimpl,
+    session,
     transition,
     working_calendar,
 )
+
+from .models import SupervisionRecord
 
 STAFF = ("clerk", "handler", "supervisor")
 # seed 003: Daxing "正式运行'首席代表跑工单'机制" (the chief representative runs the work order),
@@ -271,6 +275,11 @@ class Beijing(JurisdictionPlugin):
 
     code = "beijing"
 
+    # seed 003: the monthly fault-finding days are Beijing's own record.
+    @hookimpl
+    def portal_tables(self):
+        return Tables(models=(SupervisionRecord,), migrations=self.migrations_folder(__file__))
+
     # seed 003: the monthly fault-finding day (找茬日) is recorded by the supervisor and read by staff.
     @hookimpl
     def portal_staff_pages(self):
@@ -351,15 +360,15 @@ def record_fault_finding_day(jurisdiction, held_on: date, *, team: str, findings
         raise ValueError("a fault-finding day needs its team and the number of windows checked")
     first = held_on.replace(day=1)
     after = (first + timedelta(days=32)).replace(day=1)
-    taken = db.session.scalar(db.select(SupervisionRecord.id).where(
+    taken = session().scalar(select(SupervisionRecord.id).where(
         SupervisionRecord.jurisdiction_id == jurisdiction.id, SupervisionRecord.kind == FAULT_FINDING,
         SupervisionRecord.held_on >= first, SupervisionRecord.held_on < after))
     if taken is not None:
         raise ValueError(f"{jurisdiction.code} already had its fault-finding day in {first:%Y-%m}")
     record = SupervisionRecord(jurisdiction_id=jurisdiction.id, kind=FAULT_FINDING, held_on=held_on,
                                team=team.strip(), findings=findings.strip(), windows_checked=windows_checked)
-    db.session.add(record)
-    db.session.commit()
+    session().add(record)
+    session().commit()
     return record
 
 

@@ -10,18 +10,21 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange
 
+from sqlalchemy import select
+
 from portal.toolkit import (
     StaffLink,
     StaffPages,
-    SupervisionRecord,
     audit,
-    db,
     local_today,
     pick,
+    session,
     staff_jurisdiction_choices,
     staff_jurisdictions,
     staff_page,
 )
+
+from .models import SupervisionRecord
 
 blueprint = Blueprint("beijing_staff", __name__, template_folder="templates")
 
@@ -59,13 +62,13 @@ def fault_finding():
                 record_fault_finding_day(j, held_on, team=form.team.data, findings=form.findings.data or "",
                                          windows_checked=form.windows_checked.data)
             except ValueError:  # the month already has its walk (the form checked everything else)
-                db.session.rollback()
+                session().rollback()
                 error = _("%(name)s already has its fault-finding day for that month.", name=pick(j, "name"))
             else:
                 flash(_("Fault-finding day recorded."), "info")
                 return redirect(url_for(".fault_finding"), 303)
-    rows = db.session.scalars(
-        db.select(SupervisionRecord).where(SupervisionRecord.jurisdiction_id.in_([j.id for j in js]),
+    rows = session().scalars(
+        select(SupervisionRecord).where(SupervisionRecord.jurisdiction_id.in_([j.id for j in js]),
                                            SupervisionRecord.kind == FAULT_FINDING)
         .order_by(SupervisionRecord.held_on.desc()).limit(120)).all()
     names = {j.id: j for j in js}

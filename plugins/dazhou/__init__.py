@@ -15,6 +15,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from sqlalchemy import delete, select
+
 from portal.toolkit import (
     Branding,
     Category,
@@ -24,18 +26,20 @@ from portal.toolkit import (
     JurisdictionPlugin,
     JurisdictionSpec,
     RoleSpec,
-    RotaEntry,
     StateSpec,
+    Tables,
     TimeLimit,
     Vocabulary,
     WindowSpec,
     Workflow,
-    db,
-    hookimpl,
     clock_transitions,
+    hookimpl,
+    session,
     transition,
     working_calendar,
 )
+
+from .models import RotaEntry
 
 STAFF = ("clerk", "handler", "supervisor")
 # seed 002: Dazhou "实行窗口首席代表轮值制度" (window chief representatives take turns at the window).
@@ -180,6 +184,11 @@ class Dazhou(JurisdictionPlugin):
 
     code = "dazhou"
 
+    # seed 002: the rota of chief representatives at the window is Dazhou's own record.
+    @hookimpl
+    def portal_tables(self):
+        return Tables(models=(RotaEntry,), migrations=self.migrations_folder(__file__))
+
     # seed 002: chief representatives take turns at the window; the staff plan and read the rota.
     @hookimpl
     def portal_staff_pages(self):
@@ -252,7 +261,7 @@ def plan_rota(jurisdiction, start: date, end: date, representatives) -> list[Rot
     if not representatives or end < start:
         raise ValueError("a rota needs representatives and a date range")
     cal = working_calendar(jurisdiction)
-    db.session.execute(db.delete(RotaEntry).where(RotaEntry.jurisdiction_id == jurisdiction.id,
+    session().execute(delete(RotaEntry).where(RotaEntry.jurisdiction_id == jurisdiction.id,
                                                   RotaEntry.day >= start, RotaEntry.day <= end))
     turns, entries, day = cycle(representatives), [], start
     while day <= end:
@@ -261,14 +270,14 @@ def plan_rota(jurisdiction, start: date, end: date, representatives) -> list[Rot
             entries.append(RotaEntry(jurisdiction_id=jurisdiction.id, day=day, representative=name,
                                      department_id=dept.id if dept else None))
         day += timedelta(days=1)
-    db.session.add_all(entries)
-    db.session.commit()
+    session().add_all(entries)
+    session().commit()
     return entries
 
 
 def representative_on(jurisdiction, day: date) -> RotaEntry | None:
     """Who sits at the window on ``day`` (the staff page /staff/dazhou/rota shows it)."""
-    return db.session.scalar(db.select(RotaEntry).where(RotaEntry.jurisdiction_id == jurisdiction.id,
+    return session().scalar(select(RotaEntry).where(RotaEntry.jurisdiction_id == jurisdiction.id,
                                                         RotaEntry.day == day))
 
 

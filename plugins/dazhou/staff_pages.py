@@ -12,19 +12,23 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from sqlalchemy import select
+
 from portal.toolkit import (
-    Department,
-    RotaEntry,
     StaffLink,
     StaffPages,
     audit,
-    db,
     local_today,
-    pick,
+    model,
+    session,
     staff_jurisdiction_choices,
     staff_jurisdictions,
     staff_page,
 )
+
+from .models import RotaEntry
+
+Department = model("Department")
 
 blueprint = Blueprint("dazhou_staff", __name__, template_folder="templates")
 
@@ -48,8 +52,8 @@ class RotaForm(FlaskForm):
 
 def _representatives(text: str, jurisdiction) -> tuple[list, str | None]:
     """``[(name, department or None)]`` from the form's lines, or an error message."""
-    departments = {d.code: d for d in db.session.scalars(
-        db.select(Department).where(Department.jurisdiction_id == jurisdiction.id))}
+    departments = {d.code: d for d in session().scalars(
+        select(Department).where(Department.jurisdiction_id == jurisdiction.id))}
     out = []
     for line in text.splitlines():
         name, _sep, code = (part.strip() for part in line.partition("|"))
@@ -92,12 +96,12 @@ def rota():
             return redirect(url_for(".rota"), 303)
     today = local_today()
     ids = [j.id for j in js]
-    rows = db.session.scalars(
-        db.select(RotaEntry).where(RotaEntry.jurisdiction_id.in_(ids), RotaEntry.day >= today,
+    rows = session().scalars(
+        select(RotaEntry).where(RotaEntry.jurisdiction_id.in_(ids), RotaEntry.day >= today,
                                    RotaEntry.day < today + timedelta(days=SHOWN_DAYS))
         .order_by(RotaEntry.day, RotaEntry.jurisdiction_id)).all()
     names = {j.id: j for j in js}
-    departments = {d.id: d for d in db.session.scalars(db.select(Department).where(Department.id.in_(
+    departments = {d.id: d for d in session().scalars(select(Department).where(Department.id.in_(
         {r.department_id for r in rows if r.department_id})))} if rows else {}
     on_duty = {j.id: next((r for r in rows if r.jurisdiction_id == j.id and r.day == today), None) for j in js}
     status = 422 if request.method == "POST" else 200

@@ -13,9 +13,10 @@ from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
 
+from sqlalchemy import func, select
+
 from portal.toolkit import (
     AccountabilityOutcome,
-    AccountabilityRecord,
     Branding,
     Category,
     CentreSpec,
@@ -24,14 +25,20 @@ from portal.toolkit import (
     JurisdictionPlugin,
     JurisdictionSpec,
     StateSpec,
+    Tables,
     TimeLimit,
     WindowSpec,
     Workflow,
-    db,
-    hookimpl,
     clock_transitions,
+    hookimpl,
+    model,
+    session,
     transition,
 )
+
+from .models import CaseMeeting
+
+AccountabilityRecord = model("AccountabilityRecord")
 
 STAFF = ("clerk", "handler", "supervisor")
 DESK = ("clerk", "supervisor")
@@ -222,6 +229,11 @@ class Xuanwu(JurisdictionPlugin):
 
     code = "xuanwu"
 
+    # seed 001: the joint meetings on a case (一事一议) are Xuanwu's own record.
+    @hookimpl
+    def portal_tables(self):
+        return Tables(models=(CaseMeeting,), migrations=self.migrations_folder(__file__))
+
     # seed 001: district centre, four sub-centres and the street centres.
     @hookimpl
     def portal_jurisdictions(self):
@@ -301,16 +313,16 @@ def _record_overrun(case, at):
     see docs/plugins.md for the toolkit function this should become.
     """
     dept = case.lead_department
-    before = db.session.scalar(db.select(db.func.count(AccountabilityRecord.id)).where(
+    before = session().scalar(select(func.count(AccountabilityRecord.id)).where(
         AccountabilityRecord.kind == "overrun", AccountabilityRecord.department_id == dept.id,
         AccountabilityRecord.staff_id.is_(None)))
     outcome = plugin.portal_accountability_outcome(jurisdiction=case.jurisdiction.code, kind="overrun",
                                                    occurrence=before + 1)
-    db.session.add(AccountabilityRecord(
+    session().add(AccountabilityRecord(
         jurisdiction_id=case.jurisdiction_id, department_id=dept.id, case_id=case.id, kind="overrun",
         occurrence=before + 1, outcome=outcome.outcome_zh, points=outcome.points, at=at,
         note=f"{case.number}: time limit overrun (recorded by the overdue sweep)"))
-    db.session.commit()
+    session().commit()
 
 
 plugin = Xuanwu()

@@ -22,7 +22,6 @@ from ..models import (
     Attachment,
     Case,
     CaseEvent,
-    CaseMeeting,
     Department,
     Jurisdiction,
     Rating,
@@ -421,6 +420,10 @@ def _joint_meeting(case, actor, note, params, now):
     held_on = params.get("held_on") or now.date()
     if not attendees or not decision:
         raise Invalid(_l("A joint meeting needs its attendees and its decision."))
+    # the meeting table belongs to the plugin that declares it (Xuanwu's 一事一议, portal_tables)
+    CaseMeeting = current_app.extensions["portal_plugins"].declared_model("CaseMeeting")
+    if CaseMeeting is None:
+        raise NotAllowed(_l("This jurisdiction's workflow has no such action."))
     db.session.add(CaseMeeting(case_id=case.id, held_on=held_on, attendees=attendees,
                                decision=decision, minutes=(params.get("minutes") or "").strip()))
     return {"attendees": attendees, "decision": decision}

@@ -52,6 +52,37 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+# One pass per history: the core's (alembic_version) or one plugin's (set by portal.schema:
+# its own version folder and version table). Each pass looks only at its own tables, so the
+# core's autogenerate never proposes to create or drop a plugin's tables and vice versa.
+PLUGIN = config.attributes.get("portal_plugin")
+
+
+def plugin_prefixes():
+    from portal.plugins import installed_plugins
+
+    names = set(installed_plugins()) | {n for n, _ in current_app.extensions["portal_plugins"].pm.list_name_plugin()}
+    return tuple(f"{n}_" for n in names if n != "core")
+
+
+def include_name(name, type_, parent_names):
+    if type_ != "table":
+        return True
+    if PLUGIN:
+        return name.startswith(PLUGIN + "_") and name != f"{PLUGIN}_alembic_version"
+    return not name.startswith(plugin_prefixes())
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    return type_ != "table" or include_name(name, "table", {})
+
+
+def version_options():
+    from portal.plugins import version_table
+
+    return {"version_table": version_table(PLUGIN)} if PLUGIN else {}
+
+
 def get_metadata():
     if hasattr(target_db, 'metadatas'):
         return target_db.metadatas[None]
@@ -72,7 +103,8 @@ def run_migrations_offline():
     """
     url = config.get_main_option("sqlalchemy.url")
     context.configure(
-        url=url, target_metadata=get_metadata(), literal_binds=True
+        url=url, target_metadata=get_metadata(), literal_binds=True,
+        include_name=include_name, include_object=include_object, **version_options()
     )
 
     with context.begin_transaction():
@@ -110,6 +142,9 @@ def run_migrations_online():
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
+            include_name=include_name,
+            include_object=include_object,
+            **version_options(),
             **conf_args
         )
 

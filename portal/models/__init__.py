@@ -5,7 +5,6 @@ from .cases import (  # noqa: F401
     Case,
     CaseDeadline,
     CaseEvent,
-    CaseMeeting,
     CaseSequence,
     Notification,
     Rating,
@@ -20,9 +19,7 @@ from .records import (  # noqa: F401
     AuditLog,
     CalendarDay,
     CalendarYear,
-    RotaEntry,
     ScreeningRecord,
-    SupervisionRecord,
 )
 from .staff import StaffUser  # noqa: F401
 from .staffwork import CannedReply  # noqa: F401

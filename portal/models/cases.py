@@ -215,19 +215,6 @@ class Attachment(db.Model):
     case: Mapped[Case] = relationship(back_populates="attachments")
 
 
-class CaseMeeting(db.Model):
-    """A joint meeting on one case (Xuanwu's 一事一议): attendees, decision, minutes."""
-
-    __tablename__ = "case_meeting"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
-    held_on: Mapped[date] = mapped_column(Date)
-    attendees: Mapped[str] = mapped_column(Text)
-    decision: Mapped[str] = mapped_column(Text)
-    minutes: Mapped[str] = mapped_column(Text, default="")
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
 class Notification(db.Model):
     """One notice sent once: the unique key keeps the overdue sweep idempotent."""
 

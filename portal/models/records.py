@@ -1,4 +1,7 @@
-"""Records the reports ask for beside cases: calendars, accountability, supervision, audit."""
+"""Records the reports ask for beside cases: calendars, accountability, screening, audit.
+
+Records only one jurisdiction keeps live in its plugin (Dazhou's rota, Beijing's fault-finding
+days, Xuanwu's joint meetings): see the portal_tables hook."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -8,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import UTCDateTime, utcnow
-from .org import Department, Jurisdiction
+from .org import Department
 from .staff import StaffUser
 
 
@@ -53,34 +56,6 @@ class AccountabilityRecord(db.Model):
 
     staff: Mapped[StaffUser | None] = relationship(foreign_keys=[staff_id])
     department: Mapped[Department | None] = relationship()
-
-
-class SupervisionRecord(db.Model):
-    """A supervision activity: Beijing's monthly fault-finding day, patrols, spot checks."""
-
-    __tablename__ = "supervision_record"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdiction.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(30))
-    held_on: Mapped[date] = mapped_column(Date)
-    team: Mapped[str] = mapped_column(Text, default="")
-    findings: Mapped[str] = mapped_column(Text, default="")
-    windows_checked: Mapped[int] = mapped_column(Integer, default=0)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    jurisdiction: Mapped[Jurisdiction] = relationship()
-
-
-class RotaEntry(db.Model):
-    """Who sits at the window on a day (Dazhou's chief representatives take turns)."""
-
-    __tablename__ = "rota_entry"
-    __table_args__ = (UniqueConstraint("jurisdiction_id", "day"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdiction.id"))
-    day: Mapped[date] = mapped_column(Date)
-    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
-    representative: Mapped[str] = mapped_column(String(80))
 
 
 class AuditLog(db.Model):

@@ -23,7 +23,7 @@ from ..engine.errors import EngineError
 from ..extensions import db
 from ..forms import IntakeForm
 from ..i18n import pick
-from ..models import Attachment, Case, CaseEvent, CaseMeeting, GuideCorrection, KnowledgeEntry
+from ..models import Attachment, Case, CaseEvent, GuideCorrection, KnowledgeEntry
 from ..web import render_for
 from . import bp
 from .access import READ, capability_required, visible_case_or_404
@@ -126,8 +126,7 @@ def render_case(case: Case, *, error: str | None = None, draft: dict | None = No
     ).all()
     entries = {e.correction_id: e for e in db.session.scalars(select(KnowledgeEntry).where(
         KnowledgeEntry.correction_id.in_([c.id for c in corrections]))).all()} if corrections else {}
-    meetings = db.session.scalars(select(CaseMeeting).where(CaseMeeting.case_id == case.id)
-                                  .order_by(CaseMeeting.id)).all()
+    meetings = _meetings(case)
     # a jurisdiction's plugin may ship its own staff/case.html (looked up first)
     return render_for(
         case.jurisdiction.code, "staff/case.html", case=case, actions=engine.allowed_actions(case, engine.Actor.staff(current_user)),
@@ -142,6 +141,14 @@ def render_case(case: Case, *, error: str | None = None, draft: dict | None = No
         channel_label=names["channel"].get(case.channel, case.channel),
         correction_states=CORRECTION_STATES,
     ), status
+
+
+def _meetings(case: Case) -> list:
+    """The case's joint meetings, kept in the table of the plugin that declares it (Xuanwu's)."""
+    meeting = current_app.extensions["portal_plugins"].declared_model("CaseMeeting")
+    if meeting is None:
+        return []
+    return db.session.scalars(select(meeting).where(meeting.case_id == case.id).order_by(meeting.id)).all()
 
 
 @bp.route("/cases/<number>")

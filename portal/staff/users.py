@@ -7,7 +7,6 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ..extensions import db
-from ..contracts import ROLES
 from ..models import Department, Jurisdiction, StaffUser
 from ..vocabulary import current as current_vocabulary
 MIN_PASSWORD = 10
