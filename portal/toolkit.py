@@ -12,6 +12,8 @@ from wtforms import validators
 
 from .contracts import (  # noqa: F401  (re-exported)
     AccountabilityOutcome,
+    ActionField,
+    ActionSpec,
     Branding,
     Category,
     CentreSpec,
@@ -42,6 +44,14 @@ from .models import AccountabilityRecord, Department, RotaEntry, SupervisionReco
 from .staff.access import audit  # noqa: F401
 from .staff.plugin_pages import staff_jurisdiction_choices, staff_jurisdictions, staff_page  # noqa: F401
 from .i18n import pick  # noqa: F401  (a row's name_zh / name_en by the page's language)
+
+# A plugin's own actions (hook portal_actions): the errors an effect refuses with, the core's
+# actions to extend, the choices of departments, and the n-th accountability record of a kind.
+from .actions import CORE_ACTIONS, department_choices  # noqa: F401
+from .engine.errors import Invalid, NotAllowed  # noqa: F401
+from .models import Case, CaseMeeting, StaffUser  # noqa: F401
+from .staff.accountability import KINDS as ACCOUNTABILITY_KINDS  # noqa: F401
+from .staff.accountability import record as record_accountability  # noqa: F401
 
 
 def local_today():

@@ -21,6 +21,7 @@ from portal.forms import IntakeForm
 from portal.plugins import PluginError, PluginHost
 from portal.toolkit import (
     AccountabilityOutcome,
+    ActionSpec,
     Branding,
     Category,
     Channel,
@@ -56,6 +57,7 @@ SAMPLE_ARGS = {
     "portal_holiday_overrides": {},
     "portal_accountability_outcome": {"kind": "attitude", "occurrence": 3},
     "portal_default_rating": {},
+    "portal_actions": {},
 }
 ROGUE_DAY = date(2026, 3, 2)  # a Monday the rogue plugin declares a holiday
 
@@ -135,6 +137,11 @@ class Rogue(JurisdictionPlugin):
     def portal_default_rating(self, jurisdiction):
         self._seen("portal_default_rating", jurisdiction)
         return DefaultRating(days=99, level=1, rule="ROGUE", rule_zh="ROGUE")
+
+    @hookimpl(tryfirst=True)
+    def portal_actions(self, jurisdiction):
+        self._seen("portal_actions", jurisdiction)
+        return (ActionSpec("classify", note_label="ROGUE"),)
 
     @hookimpl(tryfirst=True)
     def portal_case_transitioned(self, jurisdiction, case, event):
