@@ -6,7 +6,7 @@ is what lets a jurisdiction override only what differs from the defaults.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 #: Staff roles known to the core; "public" is the complainant, "system" the sweeper.
 ROLES = ("clerk", "handler", "supervisor", "admin")
@@ -279,6 +279,82 @@ class Vocabulary:
     roles: tuple[RoleSpec, ...] = ()
     accountability_kinds: tuple[AccountabilityKind, ...] = ()
     complexities: tuple[ComplexityLevel, ...] = ()
+
+
+#: What an ActionField can be, and the WTForms field the staff case page draws for it.
+FIELD_KINDS = ("text", "textarea", "date", "integer", "choice", "choices")
+#: Form names the case page uses itself; an action's fields may not take them.
+RESERVED_FIELD_NAMES = frozenset({"action", "version", "note", "csrf_token", "canned"})
+
+
+@dataclass(frozen=True)
+class ActionField:
+    """One typed field of an action's form on the staff case page.
+
+    ``label``, ``message`` and ``hint`` are translated strings (``lazy_gettext``). ``message``
+    is shown when the field is missing or its value is refused (the kind's generic message
+    otherwise). ``choices`` (kinds ``choice`` and ``choices``) is a function of the case giving
+    ``(value, label)`` pairs, so they may depend on it (the jurisdiction's departments);
+    ``coerce`` turns the posted text into the value's type. ``default`` is a value or a
+    function of the case. The value reaches the effect as ``params[name]``, typed: a ``date``,
+    an ``int``, the coerced choice, a list for ``choices``; an empty optional field is absent."""
+
+    name: str
+    label: Any
+    kind: str = "text"
+    required: bool = False
+    message: Any = ""
+    hint: Any = ""
+    choices: Callable[[Any], Iterable[tuple[Any, Any]]] | None = None
+    coerce: Callable[[Any], Any] = str
+    default: Any = None
+    minimum: int | None = None  # integer kind
+    maximum: int | None = None  # integer kind
+    max_length: int | None = None  # text kinds
+
+    def __post_init__(self):
+        if self.kind not in FIELD_KINDS:
+            raise ValueError(f"ActionField {self.name!r}: kind must be one of {FIELD_KINDS}, not {self.kind!r}")
+        if not self.name.isidentifier() or self.name in RESERVED_FIELD_NAMES:
+            raise ValueError(f"ActionField name {self.name!r} is not a usable form name")
+        if self.kind in ("choice", "choices") and self.choices is None:
+            raise ValueError(f"ActionField {self.name!r}: a {self.kind} field needs its choices")
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """What an action of the workflow asks for and does: its form fields and its effect.
+
+    ``effect(case, actor, note, params, now)`` runs inside the action's transaction, before the
+    state changes; it changes the case (or writes rows beside it), raises the engine's
+    ``Invalid``/``NotAllowed`` with a translated message to refuse (nothing is written), and
+    returns the event's data (a dict of JSON values). ``available(case)`` hides the action
+    while it makes no sense (resume on a running clock). ``note_label``/``note_hint`` name
+    the note box; ``describe(case)`` is a short text after the action's label (escalate's next
+    tier); ``canned_replies`` offers the jurisdiction's canned replies to start the note from;
+    ``data_labels`` names the event data's keys in the timeline (fields' labels are used too)."""
+
+    action: str
+    fields: tuple[ActionField, ...] = ()
+    effect: Callable[..., dict | None] | None = None
+    available: Callable[[Any], bool] | None = None
+    note_label: Any = ""
+    note_hint: Any = ""
+    describe: Callable[[Any], Any] | None = None
+    canned_replies: bool = False
+    data_labels: tuple[tuple[str, Any], ...] = ()
+
+    def __post_init__(self):
+        names = [f.name for f in self.fields]
+        if len(names) != len(set(names)):
+            raise ValueError(f"ActionSpec {self.action!r}: a field name is used twice")
+
+    def is_available(self, case) -> bool:
+        return self.available is None or bool(self.available(case))
+
+    def labels(self) -> dict[str, Any]:
+        """Event-data key -> label: the fields' labels and ``data_labels``."""
+        return {**{f.name: f.label for f in self.fields}, **dict(self.data_labels)}
 
 
 def ensure_tuple(items: Iterable) -> tuple:

@@ -145,6 +145,12 @@ class CorePlugin:
         return DEFAULT_WORKFLOW
 
     @hookimpl(trylast=True)
+    def portal_actions(self, jurisdiction):
+        from .actions import CORE_ACTIONS  # the effects import the models: loaded when first asked
+
+        return CORE_ACTIONS
+
+    @hookimpl(trylast=True)
     def portal_categories(self, jurisdiction):
         return DEFAULT_CATEGORIES
 

@@ -55,6 +55,11 @@ def portal_workflow(jurisdiction):
     """Return the jurisdiction's Workflow (states and allowed transitions). Stops at first non-None result."""
 
 
+@hookspec
+def portal_actions(jurisdiction):
+    """Return ActionSpecs (an action's form fields and effect); the owner's replace the core's for the same action."""
+
+
 @hookspec(firstresult=True)
 def portal_categories(jurisdiction):
     """Return the jurisdiction's case Categories with handling guidance. Stops at first non-None result."""

@@ -15,7 +15,7 @@ from pathlib import Path
 import pluggy
 
 from . import hookspecs
-from .contracts import JurisdictionSpec, StaffPages, Tables
+from .contracts import ActionSpec, JurisdictionSpec, StaffPages, Tables
 from .vocabulary import StaffVocabulary
 
 ENTRY_POINT_GROUP = "portal"
@@ -73,6 +73,7 @@ class PluginHost:
         self._owner: dict[str, str] = {}
         self._specs: dict[str, JurisdictionSpec] = {}
         self._subsets: dict[tuple[str, str], object] = {}
+        self._actions: dict[str, dict[str, ActionSpec]] = {}
         available = {ep.name: ep for ep in md.entry_points(group=ENTRY_POINT_GROUP)}
         for name in enabled or []:
             if name in (extra_plugins or {}):
@@ -233,6 +234,28 @@ class PluginHost:
         if limit is None and fallback != complexity:
             limit = hooks.portal_time_limit(category=category, complexity=fallback, stage=stage)
         return limit
+
+    def actions(self, jurisdiction: str) -> dict[str, ActionSpec]:
+        """Action name -> ActionSpec for a jurisdiction (hook ``portal_actions``): asked only of
+        its owner and the core, so no plugin acts for another's cases. The owner's spec of an
+        action replaces the core's (the core answers last). Cached: specs are data, what
+        depends on the case is in their functions."""
+        specs = self._actions.get(jurisdiction)
+        if specs is None:
+            owner = self.owner_of(jurisdiction)
+            specs = {}
+            for answer in self.for_jurisdiction(jurisdiction).portal_actions():
+                seen = set()
+                for spec in answer or ():
+                    if not isinstance(spec, ActionSpec):
+                        raise PluginError(f"portal_actions for {jurisdiction!r} returned {spec!r}, not an ActionSpec.")
+                    if spec.action in seen:
+                        raise PluginError(f"portal_actions for {jurisdiction!r} declares {spec.action!r} twice "
+                                          f"(plugin {owner!r} or the core).")
+                    seen.add(spec.action)
+                    specs.setdefault(spec.action, spec)
+            self._actions[jurisdiction] = specs
+        return specs
 
     def time_limits(self, jurisdiction: str) -> list:
         """Every TimeLimit a jurisdiction can hand out: each stage of its workflow (and ``rectify``),

@@ -18,6 +18,8 @@ from .contracts import (  # noqa: F401  (re-exported)
     CAPABILITIES,
     AccountabilityKind,
     AccountabilityOutcome,
+    ActionField,
+    ActionSpec,
     Branding,
     Category,
     CentreSpec,
@@ -42,6 +44,7 @@ from .contracts import (  # noqa: F401  (re-exported)
 from .extensions import db as _db
 from .hookspecs import hookimpl  # noqa: F401
 from .models.base import UTCDateTime, utcnow  # noqa: F401  (column type and default of a plugin's tables)
+from .engine.errors import Invalid, NotAllowed  # noqa: F401  (what an action's effect refuses with)
 
 _l = lazy_gettext
 
@@ -75,6 +78,37 @@ def adopt_rows(old: str, new: str) -> int:
     from .schema import adopt_rows as adopt
 
     return adopt(old, new)
+
+
+# -- actions (hook portal_actions) -----------------------------------------------------------------
+def core_actions() -> tuple:
+    """The core's own ActionSpecs, for a plugin that extends one of them."""
+    from .actions import CORE_ACTIONS
+
+    return CORE_ACTIONS
+
+
+def department_choices(case) -> list:
+    """``(id, name)`` of the departments of the case's jurisdiction: the only ones an action may name."""
+    from .actions import department_choices as choices
+
+    return choices(case)
+
+
+def record_accountability(kind: str, **kwargs):
+    """Record the n-th accountability failure of a kind for a staff member or a department, with
+    the outcome the jurisdiction's ``portal_accountability_outcome`` gives (keywords: ``staff``,
+    ``department``, ``case``, ``note``, ``by``); the caller's transaction commits it."""
+    from .staff.accountability import record
+
+    return record(kind, **kwargs)
+
+
+def accountability_kind_label(code: str) -> str:
+    """An accountability kind's name in the reader's language (the core's and the plugins' kinds)."""
+    from .staff.accountability import kind_label
+
+    return kind_label(code)
 
 
 # -- dates and calendars --------------------------------------------------------------------------

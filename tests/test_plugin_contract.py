@@ -23,6 +23,7 @@ from portal.toolkit import (
     RoleSpec,
     Vocabulary,
     AccountabilityOutcome,
+    ActionSpec,
     Branding,
     Category,
     Channel,
@@ -59,6 +60,7 @@ SAMPLE_ARGS = {
     "portal_accountability_outcome": {"kind": "attitude", "occurrence": 3},
     "portal_default_rating": {},
     "portal_vocabulary": {},
+    "portal_actions": {},
 }
 ROGUE_DAY = date(2026, 3, 2)  # a Monday the rogue plugin declares a holiday
 
@@ -143,6 +145,11 @@ class Rogue(JurisdictionPlugin):
     def portal_vocabulary(self, jurisdiction):
         self._seen("portal_vocabulary", jurisdiction)
         return Vocabulary(roles=(RoleSpec("rogue_role", "ROGUE", "ROGUE", frozenset({"read"})),))
+
+    @hookimpl(tryfirst=True)
+    def portal_actions(self, jurisdiction):
+        self._seen("portal_actions", jurisdiction)
+        return (ActionSpec("classify", note_label="ROGUE"),)
 
     @hookimpl(tryfirst=True)
     def portal_case_transitioned(self, jurisdiction, case, event):

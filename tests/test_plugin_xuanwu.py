@@ -2,6 +2,7 @@
 registration form, channels, first-contact responsibility and accountability."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -126,11 +127,129 @@ def test_refused_type_is_investigated_by_a_supervisor_only_seed001(app):
     """不给办 (seed 001): responsibility is established; a clerk may not record it."""
     clerk = staff("xw-clerk3", "clerk", "xuanwu")
     sup = staff("xw-sup3", "supervisor", "xuanwu")
-    case = file("xuanwu", now=shanghai(2026, 3, 2, 9, 0), category="refused").case
+    case = file("xuanwu", now=shanghai(2026, 3, 2, 9, 0), category="refused", receiver=clerk).case
+    found = {"kind": "refusal", "staff_id": clerk.id}
     with pytest.raises(NotAllowed):
-        engine.perform(case, "investigate", A(clerk), note="x", now=shanghai(2026, 3, 2, 10, 0))
-    engine.perform(case, "investigate", A(sup), note="窗口人员业务不熟，未按容缺受理办理。", now=shanghai(2026, 3, 2, 10, 0))
+        engine.perform(case, "investigate", A(clerk), note="x", params=found, now=shanghai(2026, 3, 2, 10, 0))
+    engine.perform(case, "investigate", A(sup), note="窗口人员业务不熟，未按容缺受理办理。", params=found,
+                   now=shanghai(2026, 3, 2, 10, 0))
     assert case.events[-1].action == "investigate"
+
+
+# -- actions declared by the plugin (portal_actions) ---------------------------------------------
+def meeting_case(jcode="xuanwu", lead_code="xw-hrss"):
+    """A 暂时办不了 case assigned to a department other than the approval bureau."""
+    clerk = staff(f"{jcode}-mc", "clerk", jcode)
+    case = file(jcode, now=shanghai(2026, 3, 2, 9, 0), receiver=clerk, category="not_yet").case
+    engine.perform(case, "assign", A(clerk), params={"lead_department_id": department(jurisdiction("xuanwu"), lead_code).id}
+                   if jcode == "xuanwu" else {"lead_department_id": department(jurisdiction(jcode)).id},
+                   now=shanghai(2026, 3, 2, 9, 30))
+    return case
+
+
+MEETING = {"attendees": "区人社局、区税务局", "decision": "由人社局先行受理，税务局补充证明。"}
+
+
+def test_joint_meeting_is_led_by_the_district_administrative_approval_bureau_seed001(app):
+    """Seed 001 (暂时办不了): "由区行政审批局牵头，组织相关部门召开联席会议'一事一议'". Whatever
+    department handles the case, and for a street centre's case too, the meeting's lead is the
+    district administrative approval bureau."""
+    sup = staff("xw-sup-m", "supervisor", "xuanwu", subtree=True)
+    for jcode in ("xuanwu", "xuanwu-xinjiekou"):
+        case = meeting_case(jcode)
+        assert case.lead_department.code != "xw-approval"
+        ev = engine.perform(case, "joint_meeting", A(sup), params=MEETING, now=shanghai(2026, 3, 3, 15, 0))
+        assert ev.data["led_by"] == "玄武区行政审批局"
+        meeting = db.session.scalar(select(CaseMeeting).where(CaseMeeting.case_id == case.id))
+        assert meeting.held_on == date(2026, 3, 3) and meeting.decision == MEETING["decision"]
+
+
+def test_joint_meeting_without_the_approval_bureau_is_refused_and_nothing_is_written_seed001(app):
+    """Seed 001: no meeting without its lead, the approval bureau (here renamed away)."""
+    sup = staff("xw-sup-n", "supervisor", "xuanwu")
+    case = meeting_case()
+    department(jurisdiction("xuanwu"), "xw-approval").code = "xw-approval-old"
+    db.session.commit()
+    with pytest.raises(Invalid) as refused:
+        engine.perform(case, "joint_meeting", A(sup), params=MEETING, now=shanghai(2026, 3, 3, 15, 0))
+    assert "区行政审批局" in str(refused.value.message)  # the default locale is zh_Hans
+    assert case.state == "assigned"
+    assert db.session.scalar(select(func.count(CaseMeeting.id))) == 0
+
+
+def test_joint_meeting_form_on_the_staff_page_refuses_a_future_date_and_records_a_good_one_seed001(client):
+    """Seed 001 (一事一议): the meeting is recorded on the case page with its date, attendees,
+    decision and minutes; a date still to come is refused with a message, nothing written."""
+    staff("xw-sup-p", "supervisor", "xuanwu")
+    case = meeting_case()
+    login(client, "xw-sup-p")
+    page = client.get(f"/staff/cases/{case.number}?lang=en").text
+    assert 'id="joint_meeting-held_on"' in page and 'type="date"' in page
+    assert 'name="attendees"' in page and 'name="minutes"' in page
+
+    def post(**data):
+        db.session.refresh(case)
+        return client.post(f"/staff/cases/{case.number}/act?lang=en", data={
+            "action": "joint_meeting", "version": str(case.version), "note": "", **data})
+
+    r = post(held_on="2999-01-01", **MEETING)
+    assert r.status_code == 422 and "cannot be in the future" in r.text
+    assert MEETING["attendees"] in r.text  # what was typed stays in the form
+    r = post(held_on="", attendees="", decision="")
+    assert r.status_code == 422 and "needs its attendees and its decision" in r.text
+    assert db.session.scalar(select(func.count(CaseMeeting.id))) == 0
+    assert post(held_on="2026-03-03", minutes="三方确认。", **MEETING).status_code == 303
+    db.session.expire_all()
+    meeting = db.session.scalar(select(CaseMeeting).where(CaseMeeting.case_id == case.id))
+    assert meeting.held_on == date(2026, 3, 3) and meeting.minutes == "三方确认。"
+    page = client.get(f"/staff/cases/{case.number}?lang=en").text
+    assert "Led by: 玄武区行政审批局" in page
+
+
+def test_investigating_a_refused_matter_records_accountability_linked_to_the_case_seed001(client):
+    """Seed 001 (不给办): "查明责任，对相关人员加以取消评优资格、扣发奖金等处理". The investigation
+    records the staff member's failure on the case, with the outcome Xuanwu's rules give; the
+    record shows on the case page to supervisors (not to clerks)."""
+    receiver = staff("xw-first-r", "clerk", "xuanwu")
+    sup = staff("xw-sup-r", "supervisor", "xuanwu")
+    case = file("xuanwu", now=shanghai(2026, 3, 2, 9, 0), receiver=receiver, category="refused").case
+    login(client, "xw-sup-r")
+    page = client.get(f"/staff/cases/{case.number}?lang=en").text
+    # the first receiver is offered first: under first-contact responsibility they answer for it
+    assert re.search(rf'<option selected value="{receiver.id}">|<option value="{receiver.id}" selected', page)
+
+    def post(**data):
+        db.session.refresh(case)
+        return client.post(f"/staff/cases/{case.number}/act?lang=en", data={
+            "action": "investigate", "version": str(case.version), **data})
+
+    r = post(kind="refusal", staff_id="0", note="业务不熟")
+    assert r.status_code == 422 and "Choose the staff member responsible." in r.text
+    r = post(kind="dismissal", staff_id=str(receiver.id), note="业务不熟")
+    assert r.status_code == 422 and "Say what the investigation found." in r.text
+    assert db.session.scalar(select(func.count(AccountabilityRecord.id))) == 0
+    r = post(kind="refusal", staff_id=str(receiver.id), note="窗口人员业务不熟，未按容缺受理办理。")
+    assert r.status_code == 303
+    rows = db.session.scalars(select(AccountabilityRecord)).all()
+    assert [(r.case_id, r.staff_id, r.kind, r.occurrence, r.by_id) for r in rows] == [
+        (case.id, receiver.id, "refusal", 1, sup.id)]
+    assert rows[0].outcome == "取消评优资格，扣发奖金"
+    page = client.get(f"/staff/cases/{case.number}?lang=en").text
+    assert "Accountability for this case" in page and "取消评优资格，扣发奖金" in page
+    client.post("/staff/logout")
+    login(client, "xw-first-r")
+    assert "取消评优资格" not in client.get(f"/staff/cases/{case.number}?lang=en").text
+
+
+def test_only_a_refused_matter_is_investigated_seed001(client):
+    """Seed 001: responsibility is investigated for 不给办; the other types are not offered it."""
+    sup = staff("xw-sup-o", "supervisor", "xuanwu")
+    case = file("xuanwu", now=shanghai(2026, 3, 2, 9, 0), category="hard").case
+    login(client, "xw-sup-o")
+    assert 'value="investigate"' not in client.get(f"/staff/cases/{case.number}").text
+    with pytest.raises(NotAllowed):
+        engine.perform(case, "investigate", A(sup), note="x", params={"kind": "refusal", "staff_id": sup.id})
+    assert db.session.scalar(select(func.count(AccountabilityRecord.id))) == 0
 
 
 def test_four_types_each_have_handling_and_outcome_seed001(app):

@@ -39,6 +39,7 @@ from portal.toolkit import (
 from .models import CaseMeeting
 
 AccountabilityRecord = model("AccountabilityRecord")
+from .actions import ACTIONS
 
 STAFF = ("clerk", "handler", "supervisor")
 DESK = ("clerk", "supervisor")
@@ -264,6 +265,11 @@ class Xuanwu(JurisdictionPlugin):
     @hookimpl
     def portal_workflow(self, jurisdiction):
         return WORKFLOW
+
+    # seed 001: the joint meeting is led by the approval bureau; 不给办 is investigated and held to account.
+    @hookimpl
+    def portal_actions(self, jurisdiction):
+        return ACTIONS
 
     # seed 001: the four types and their handling.
     @hookimpl

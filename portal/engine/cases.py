@@ -12,24 +12,14 @@ from datetime import datetime, timezone
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import stats
 from ..calendar import SHANGHAI
 from ..extensions import db
-from ..models import (
-    Attachment,
-    Case,
-    CaseEvent,
-    Department,
-    Jurisdiction,
-    Rating,
-    ReturnVisit,
-    StaffUser,
-)
-from ..models.base import db_int
+from ..models import Attachment, Case, CaseEvent, Jurisdiction, StaffUser
 from . import deadlines, filing_db
+from .effects import RATING_LEVELS, rating_open  # noqa: F401  (RATING_LEVELS re-exported)
 from .errors import Conflict, Invalid, NotAllowed
 from .numbering import (
     access_code_for_submission,
@@ -37,8 +27,6 @@ from .numbering import (
     new_access_code,
     submission_key,
 )
-
-RATING_LEVELS = (5, 4, 3, 2, 1)
 
 
 @dataclass(frozen=True)
@@ -81,18 +69,9 @@ def allowed_actions(case: Case, actor: Actor):
     if actor.user is not None:  # any staff role, a plugin's too, sees only its jurisdictions
         if not can_see(actor.user, case):
             return []
-    out = []
-    for t in wf.allowed(case.state, actor.role):
-        if t.action == "resume" and not case.is_paused:
-            continue
-        if t.action == "pause" and case.is_paused:
-            continue
-        if t.action in ("extend", "flag_overdue") and case.active_deadline is None:
-            continue
-        if t.action == "escalate" and _next_tier(case) is None:
-            continue
-        out.append(t)
-    return out
+    specs = action_specs(case.jurisdiction.code)
+    return [t for t in wf.allowed(case.state, actor.role)
+            if t.action not in specs or specs[t.action].is_available(case)]
 
 
 def can_see(user: StaffUser | None, case: Case) -> bool:
@@ -214,24 +193,16 @@ def perform(case: Case, action: str, actor: Actor, *, expected_version: int | No
     if expected_version is not None and case.version != expected_version:
         raise Conflict()
     wf = workflow_for(case.jurisdiction.code)
-    t = wf.transition(action)
-    if t is None:
-        raise NotAllowed(_l("This jurisdiction's workflow has no such action."))
-    if actor.role not in t.roles and not _default_rating_by_system(action, actor, params):
-        raise NotAllowed(_l("Your role may not take this action."))
-    if actor.user is not None and not can_see(actor.user, case):
-        raise NotAllowed(_l("This case belongs to another jurisdiction."))
-    if case.state not in t.sources:
-        raise NotAllowed(_l("This action is not possible while the case is in its current state."))
+    t = check_allowed(case, action, actor, params, workflow=wf)
     if t.needs_note and not note:
         raise Invalid(_l("Please give a note or reason for this action."))
     from_state = case.state
     to_state = t.target or case.state
     data: dict = {}
     try:
-        effect = _EFFECTS.get(action)
-        if effect is not None:
-            data = effect(case, actor, note, params, now) or {}
+        spec = action_specs(case.jurisdiction.code).get(action)
+        if spec is not None and spec.effect is not None:
+            data = spec.effect(case, actor, note, params, now) or {}
         if to_state != from_state:
             old_stage = wf.state(from_state).stage
             new_stage = wf.state(to_state).stage
@@ -263,6 +234,22 @@ def perform(case: Case, action: str, actor: Actor, *, expected_version: int | No
     return ev
 
 
+def check_allowed(case: Case, action: str, actor: Actor, params: dict | None = None, *, workflow=None):
+    """The workflow's transition for ``action`` if ``actor`` may take it on ``case`` now, else
+    NotAllowed (asked before a form's input is looked at, and again by ``perform``)."""
+    wf = workflow or workflow_for(case.jurisdiction.code)
+    t = wf.transition(action)
+    if t is None:
+        raise NotAllowed(_l("This jurisdiction's workflow has no such action."))
+    if actor.role not in t.roles and not _default_rating_by_system(action, actor, params or {}):
+        raise NotAllowed(_l("Your role may not take this action."))
+    if actor.user is not None and not can_see(actor.user, case):
+        raise NotAllowed(_l("This case belongs to another jurisdiction."))
+    if case.state not in t.sources:
+        raise NotAllowed(_l("This action is not possible while the case is in its current state."))
+    return t
+
+
 #: Actions whose event (and note) the public timeline does not show.
 PRIVATE_ACTIONS = frozenset({"note", "assign", "escalate", "flag_overdue", "classify", "extend", "joint_meeting"})
 
@@ -279,183 +266,15 @@ def _notify_plugins(case: Case, ev: CaseEvent, jurisdiction_code: str | None = N
         current_app.logger.exception("after-action hooks failed for case %s", case.number)
 
 
-# -- effects of particular actions --------------------------------------------------
-def _classify(case, actor, note, params, now):
-    cats = {c.code for c in plugins().for_jurisdiction(case.jurisdiction.code).portal_categories()}
-    category = params.get("category") or case.category
-    if category and category not in cats:
-        raise Invalid(_l("Unknown category for this jurisdiction."))
-    case.category = category
-    if params.get("complexity") and params["complexity"] not in plugins().vocabulary.complexities_for(case.jurisdiction.code):
-        raise Invalid(_l("Unknown complexity level for this jurisdiction."))
-    case.complexity = params.get("complexity") or case.complexity
-    deadlines.recompute_for_classification(case)
-    return {"category": case.category, "complexity": case.complexity}
-
-
-def _row_id(raw) -> int | None:
-    """A row id from a form value, or None for anything that is not one: the form's select
-    offers only ids, so this is tampering."""
-    value = db_int(raw)
-    return value if value is not None and value > 0 else None
-
-
-def _assign(case, actor, note, params, now):
-    lead_id = _row_id(params.get("lead_department_id"))
-    lead = db.session.get(Department, lead_id) if lead_id else None
-    if lead is None or lead.jurisdiction_id != case.jurisdiction_id:
-        raise Invalid(_l("Choose a lead department of this jurisdiction."))
-    raw_co = [_row_id(i) for i in params.get("co_department_ids") or []]
-    if None in raw_co:
-        raise Invalid(_l("Co-handling departments must belong to this jurisdiction."))
-    co_ids = {i for i in raw_co if i != lead.id}
-    co = db.session.scalars(select(Department).where(Department.id.in_(co_ids))).all() if co_ids else []
-    if any(d.jurisdiction_id != case.jurisdiction_id for d in co):
-        raise Invalid(_l("Co-handling departments must belong to this jurisdiction."))
-    case.lead_department = lead
-    case.co_departments = list(co)
-    return {"lead": lead.name_zh, "co": [d.name_zh for d in co]}
-
-
-def _reply(case, actor, note, params, now):
-    case.reply = note
-    case.replied_at = now
-    case.outcome = params.get("outcome") or case.outcome or "resolved"
-    return {"outcome": case.outcome}
-
-
-def _refer(case, actor, note, params, now):
-    case.reply = note
-    case.replied_at = now
-    case.outcome = "referred"
-    return {}
-
-
-def _next_tier(case):
-    tiers = plugins().for_jurisdiction(case.jurisdiction.code).portal_escalation_tiers() or ()
-    codes = [t.code for t in tiers]
-    if case.escalation_tier not in codes:
-        return tiers[0] if tiers else None
-    i = codes.index(case.escalation_tier)
-    return tiers[i + 1] if i + 1 < len(tiers) else None
-
-
-def _escalate(case, actor, note, params, now):
-    tier = _next_tier(case)
-    if tier is None:
-        raise NotAllowed(_l("The case is already at the highest tier."))
-    old = case.escalation_tier
-    case.escalation_tier = tier.code
-    return {"from_tier": old, "to_tier": tier.code}
-
-
-def _pause(case, actor, note, params, now):
-    if case.paused_at is not None:
-        raise NotAllowed(_l("The clock is already paused."))
-    case.paused_at = now
-    return {}
-
-
-def _resume(case, actor, note, params, now):
-    if case.paused_at is None:
-        raise NotAllowed(_l("The clock is not paused."))
-    return {"paused_working_days": deadlines.resume(case, now)}
-
-
-def _extend(case, actor, note, params, now):
-    try:
-        days = int(params.get("days", 0))
-    except (TypeError, ValueError):
-        days = 0
-    if days < 1 or days > 60:
-        raise Invalid(_l("An extension must be between 1 and 60 working days."))
-    if case.active_deadline is None:
-        raise NotAllowed(_l("No deadline is running."))
-    row = deadlines.extend(case, days, note)
-    return {"days": days, "due_date": row.due_date.isoformat()}
-
-
-def _flag_overdue(case, actor, note, params, now):
-    case.overdue_flagged = True
-    return {}
-
-
-def _rate(case, actor, note, params, now):
-    try:
-        level = int(params.get("level"))
-    except (TypeError, ValueError):
-        level = 0
-    if level not in RATING_LEVELS:
-        raise Invalid(_l("Choose one of the five rating levels."))
-    if not _rating_open(case):
-        raise NotAllowed(_l("This reply has already been rated."))
-    source = "public" if actor.role == "public" else params.get("source", "public")
-    db.session.add(Rating(case=case, level=level, comment=note, at=now, source=source))
-    if source == "default":  # not given by the person: the jurisdiction's default (portal_default_rating)
-        return {"level": level, "defaulted": True, "rule": params.get("rule", ""), "rule_zh": params.get("rule_zh", "")}
-    return {"level": level}
-
-
-def _return_visit(case, actor, note, params, now):
-    method = params.get("method")
-    try:
-        level = int(params.get("satisfaction"))
-    except (TypeError, ValueError):
-        level = 0
-    if method not in ("phone", "in_person") or level not in RATING_LEVELS:
-        raise Invalid(_l("Record how the visit was made and the person's satisfaction."))
-    db.session.add(ReturnVisit(case=case, method=method, satisfaction=level, note=note,
-                               by_id=actor.user_id, at=now))
-    return {"method": method, "satisfaction": level}
-
-
-def _close(case, actor, note, params, now):
-    case.closed_at = now
-    return {}
-
-
-def _joint_meeting(case, actor, note, params, now):
-    attendees = (params.get("attendees") or "").strip()
-    decision = (params.get("decision") or "").strip()
-    held_on = params.get("held_on") or now.date()
-    if not attendees or not decision:
-        raise Invalid(_l("A joint meeting needs its attendees and its decision."))
-    # the meeting table belongs to the plugin that declares it (Xuanwu's 一事一议, portal_tables)
-    CaseMeeting = current_app.extensions["portal_plugins"].declared_model("CaseMeeting")
-    if CaseMeeting is None:
-        raise NotAllowed(_l("This jurisdiction's workflow has no such action."))
-    db.session.add(CaseMeeting(case_id=case.id, held_on=held_on, attendees=attendees,
-                               decision=decision, minutes=(params.get("minutes") or "").strip()))
-    return {"attendees": attendees, "decision": decision}
-
-
-_EFFECTS = {
-    "classify": _classify,
-    "assign": _assign,
-    "reply": _reply,
-    "refer": _refer,
-    "escalate": _escalate,
-    "pause": _pause,
-    "resume": _resume,
-    "extend": _extend,
-    "flag_overdue": _flag_overdue,
-    "rate": _rate,
-    "rate_bad": _rate,
-    "return_visit": _return_visit,
-    "close": _close,
-    "joint_meeting": _joint_meeting,
-}
-
-
-def _rating_open(case: Case) -> bool:
-    """One rating per reply: a new reply (after rectification) may be rated again."""
-    last = case.ratings[-1] if case.ratings else None
-    return last is None or (case.replied_at is not None and last.at < case.replied_at)
+def action_specs(jurisdiction_code: str) -> dict:
+    """Action name -> ActionSpec (form fields and effect) for a jurisdiction: its owner plugin's
+    and the core's, never another plugin's (``PluginHost.actions``)."""
+    return plugins().actions(jurisdiction_code)
 
 
 def can_rate(case: Case) -> bool:
     actions = {t.action for t in allowed_actions(case, PUBLIC)}
-    return bool(actions & {"rate", "rate_bad"}) and _rating_open(case)
+    return bool(actions & {"rate", "rate_bad"}) and rating_open(case)
 
 
 def rate(case: Case, level: int, comment: str = "", now: datetime | None = None) -> CaseEvent:

@@ -6,55 +6,71 @@ acted first, the engine refuses (409), the page says so and keeps what was typed
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from flask import abort, current_app, flash, redirect, request, send_from_directory, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from wtforms import HiddenField
 
+from ..actions import METHOD_LABELS
+from ..contracts import ActionSpec, Transition
 from ..engine import cases as engine
 from ..engine.deadlines import is_overdue
-from ..engine.errors import EngineError
+from ..engine.errors import Conflict, EngineError
 from ..extensions import db
 from ..forms import IntakeForm
 from ..i18n import pick
-from ..models import Attachment, Case, CaseEvent, GuideCorrection, KnowledgeEntry
+from ..complexity import complexity_labels
+from ..models import AccountabilityRecord, Attachment, Case, CaseEvent, GuideCorrection, KnowledgeEntry
 from ..web import render_for
-from . import bp
-from .access import READ, capability_required, visible_case_or_404
-from .complexity import complexity_labels
+from . import action_forms, bp
+from .access import ADMINISTER, READ, SUPERVISE, can, capability_required, visible_case_or_404
+from .accountability import kind_labels
 from .corrections import STATE_LABELS as CORRECTION_STATES
 from .replies import replies_for
 
 FILE_LABEL = _l("Filed")
 STAGE_LABELS = {"reply": _l("Reply"), "rectify": _l("Verify and rectify")}
 
+#: Labels of the core events' data keys (an action's declared fields and data_labels add theirs).
 DATA_LABELS = {
     "channel": _l("Channel"), "first_receiver": _l("First receiver"), "category": _l("Category"),
     "complexity": _l("Complexity"), "lead": _l("Lead department"), "co": _l("Co-handling departments"),
     "to_tier": _l("Escalated to"), "days": _l("Extra working days"), "due_date": _l("New due date"),
     "paused_working_days": _l("Working days paused"), "level": _l("Rating"), "method": _l("How"),
-    "satisfaction": _l("The person's satisfaction"), "outcome": _l("Outcome"), "attendees": _l("Attendees"),
-    "decision": _l("Decision"),
+    "satisfaction": _l("The person's satisfaction"), "outcome": _l("Outcome"),
 }
 HIDDEN_DATA = frozenset({"from_tier", "defaulted", "rule", "rule_zh"})  # a default rating shows them itself
-METHOD_LABELS = {"phone": _l("By phone"), "in_person": _l("In person")}
 OUTCOME_LABELS = {"resolved": _l("Resolved"), "referred": _l("Explained and referred")}
-
-PARAM_FIELDS = ("lead_department_id", "category", "complexity", "days", "level", "method",
-                "satisfaction", "attendees", "decision", "minutes", "outcome", "held_on")
+NOTE_LABEL = _l("Note or reason")
 
 
-class ActionForm(FlaskForm):
-    """CSRF and the version the user saw; action parameters come from the same POST."""
+@dataclass
+class ActionView:
+    """One allowed action as the page draws it: its transition, its declared spec and its form."""
 
-    action = HiddenField()
-    version = HiddenField()
+    transition: Transition
+    spec: ActionSpec
+    form: action_forms.ActionForm
+
+    @property
+    def action(self) -> str:
+        return self.transition.action
+
+    @property
+    def fields(self) -> list:
+        return action_forms.declared_fields(self.form, self.spec)
+
+    @property
+    def note_label(self):
+        return self.spec.note_label or NOTE_LABEL
+
+    def describe(self, case: Case) -> str:
+        return str(self.spec.describe(case) or "") if self.spec.describe else ""
 
 
 def hooks_for(case: Case):
@@ -69,14 +85,6 @@ def _load(number: str) -> Case:
     return case
 
 
-def _next_tier(case: Case, tiers):
-    codes = [t.code for t in tiers]
-    if case.escalation_tier not in codes:
-        return tiers[0] if tiers else None
-    i = codes.index(case.escalation_tier)
-    return tiers[i + 1] if i + 1 < len(tiers) else None
-
-
 def _labels(workflow) -> tuple[dict, dict]:
     actions = {t.action: pick(t, "label") for t in workflow.transitions}
     actions.setdefault("file", str(FILE_LABEL))
@@ -84,17 +92,31 @@ def _labels(workflow) -> tuple[dict, dict]:
     return actions, states
 
 
-def event_details(ev: CaseEvent, names: dict[str, dict]) -> list[tuple[str, str]]:
-    """An event's data as labelled, readable pairs (codes turned into names); plugin keys kept as they are."""
+def event_details(ev: CaseEvent, names: dict[str, dict], specs: dict[str, ActionSpec] | None = None,
+                  case: Case | None = None) -> list[tuple[str, str]]:
+    """An event's data as labelled, readable pairs: labels from the action's declared fields and
+    data labels, then the core's; codes turned into names (a declared choice field's value into
+    its choice's label). Keys nobody labels are shown as they are; ``HIDDEN_DATA`` and the
+    ids of records kept beside the case (``*_record``) are not shown."""
+    spec = (specs or {}).get(ev.action)
+    labels = {**DATA_LABELS, **(spec.labels() if spec is not None else {})}
     out = []
     for key, value in (ev.data or {}).items():
-        if key in HIDDEN_DATA or value in (None, "", [], {}):
+        if key in HIDDEN_DATA or key.endswith("_record") or value in (None, "", [], {}):
             continue
         if isinstance(value, (list, tuple)):
             value = "、".join(str(v) for v in value)
-        value = names.get(key, {}).get(value, value)
-        out.append((str(DATA_LABELS.get(key, key)), str(value)))
+        value = _choice_names(spec, key, case).get(value, names.get(key, {}).get(value, value))
+        out.append((str(labels.get(key, key)), str(value)))
     return out
+
+
+def _choice_names(spec: ActionSpec | None, key: str, case: Case | None) -> dict:
+    """A declared choice field's values -> labels on this case ({} for any other key)."""
+    field = next((f for f in spec.fields if f.name == key), None) if spec is not None else None
+    if field is None or field.choices is None or case is None:
+        return {}
+    return {value: str(label) for value, label in field.choices(case)}
 
 
 def extra_labels(hooks, extra: dict) -> dict[str, str]:
@@ -105,7 +127,21 @@ def extra_labels(hooks, extra: dict) -> dict[str, str]:
     return {name: str(form[name].label.text) for name in extra if name in form}
 
 
-def render_case(case: Case, *, error: str | None = None, draft: dict | None = None, status: int = 200):
+def action_views(case: Case, posted: tuple[str, action_forms.ActionForm] | None = None) -> list[ActionView]:
+    """Every action the workflow allows the user now, each with the form its spec declares;
+    ``posted`` (action, form) is the form just refused, kept with what was typed and its errors."""
+    specs = engine.action_specs(case.jurisdiction.code)
+    out = []
+    for t in engine.allowed_actions(case, engine.Actor.staff(current_user)):
+        spec = specs.get(t.action) or ActionSpec(t.action)
+        form = posted[1] if posted is not None and posted[0] == t.action else action_forms.action_form(spec, case)
+        form.version.data = str(case.version)
+        out.append(ActionView(t, spec, form))
+    return out
+
+
+def render_case(case: Case, *, error: str | None = None, draft: dict | None = None, status: int = 200,
+                posted: tuple[str, action_forms.ActionForm] | None = None):
     hooks = hooks_for(case)
     workflow = hooks.portal_workflow()
     tiers = tuple(hooks.portal_escalation_tiers() or ())
@@ -121,23 +157,29 @@ def render_case(case: Case, *, error: str | None = None, draft: dict | None = No
              "complexity": complexity_labels(case.jurisdiction.code),
              "method": {k: str(v) for k, v in METHOD_LABELS.items()},
              "outcome": {k: str(v) for k, v in OUTCOME_LABELS.items()}}
+    specs = engine.action_specs(case.jurisdiction.code)
     corrections = db.session.scalars(
         select(GuideCorrection).where(GuideCorrection.cases.any(Case.id == case.id)).order_by(GuideCorrection.id)
     ).all()
     entries = {e.correction_id: e for e in db.session.scalars(select(KnowledgeEntry).where(
         KnowledgeEntry.correction_id.in_([c.id for c in corrections]))).all()} if corrections else {}
     meetings = _meetings(case)
+    # who was held to account for this case: shown to those who keep and read the records
+    accountability = db.session.scalars(
+        select(AccountabilityRecord).where(AccountabilityRecord.case_id == case.id)
+        .order_by(AccountabilityRecord.id)).all() if can(SUPERVISE) or can(ADMINISTER) else []
     # a jurisdiction's plugin may ship its own staff/case.html (looked up first)
     return render_for(
-        case.jurisdiction.code, "staff/case.html", case=case, actions=engine.allowed_actions(case, engine.Actor.staff(current_user)),
-        form=ActionForm(), workflow=workflow, categories=categories,
-        details={ev.id: event_details(ev, names) for ev in case.events},
+        case.jurisdiction.code, "staff/case.html", case=case, actions=action_views(case, posted),
+        workflow=workflow, categories=categories,
+        details={ev.id: event_details(ev, names, specs, case) for ev in case.events},
         extra_labels=extra_labels(hooks, case.extra),
         complexities=tuple(names["complexity"]), complexity_labels=names["complexity"], tiers=tiers,
-        next_tier=_next_tier(case, tiers), departments=case.jurisdiction.departments, now=now,
+        departments=case.jurisdiction.departments, now=now,
         overdue=is_overdue(case, now), replies=replies, canned_text=canned_text,
         action_labels=action_labels, state_labels=state_labels, corrections=corrections, entries=entries,
-        meetings=meetings, error=error, draft=draft or {}, stage_labels=STAGE_LABELS,
+        meetings=meetings, accountability=accountability, accountability_kinds=kind_labels(),
+        error=error, draft=draft or {}, stage_labels=STAGE_LABELS,
         channel_label=names["channel"].get(case.channel, case.channel),
         correction_states=CORRECTION_STATES,
     ), status
@@ -157,41 +199,50 @@ def case_page(number):
     return render_case(_load(number))
 
 
-def _params() -> dict:
-    params = {k: request.form.get(k) for k in PARAM_FIELDS if request.form.get(k) not in (None, "")}
-    params["co_department_ids"] = [v for v in request.form.getlist("co_department_ids") if v.isdigit()]
-    if "held_on" in params:
-        try:
-            params["held_on"] = date.fromisoformat(params["held_on"])
-        except ValueError:
-            params.pop("held_on")
-    return params
-
-
 @bp.route("/cases/<number>/act", methods=["POST"])
 @capability_required(READ)
 def act(number):
     case = visible_case_or_404(number)
-    form = ActionForm()
-    if not form.validate_on_submit():
+    action = request.form.get("action", "")
+    actor = engine.Actor.staff(current_user)
+    note = request.form.get("note", "")
+    spec = engine.action_specs(case.jurisdiction.code).get(action)
+    form = action_forms.action_form(spec, case, posted=True)
+    valid = action_forms.validate(form, spec)
+    if form.errors.get("csrf_token") or form.errors.get("version"):
         abort(400)
     try:
         version = int(form.version.data)
     except (TypeError, ValueError):
         abort(400)
-    note = request.form.get("note", "")
     try:
-        engine.perform(case, form.action.data, engine.Actor.staff(current_user), expected_version=version,
-                       note=note, params=_params())
+        # a stale page, then who may act, come before what was typed into the form
+        if case.version != version:
+            raise Conflict()
+        engine.check_allowed(case, action, actor)
     except EngineError as e:
+        return _refused(number, e.message, e.status, action, note)
+    if not valid:
         db.session.rollback()
-        db.session.expire_all()
-        case = _load(number)
-        # what the user typed stays on the page; the case itself is shown as it is now
-        return render_case(case, error=str(e.message), draft={"action": form.action.data, "note": note},
-                           status=e.status)
+        refused = dict.fromkeys(str(e) for f in action_forms.declared_fields(form, spec) for e in f.errors)
+        return render_case(_load(number), error=" ".join(refused) or _("Check the fields marked below."),
+                           draft={"action": action, "note": note}, status=422, posted=(action, form))
+    try:
+        engine.perform(case, action, actor, expected_version=version, note=note,
+                       params=action_forms.params(form, spec))
+    except EngineError as e:
+        return _refused(number, e.message, e.status, action, note, posted=(action, form))
     flash(_("Done."), "info")
     return redirect(url_for("staff.case_page", number=number), 303)
+
+
+def _refused(number: str, message, status: int, action: str, note: str, posted=None):
+    """The case as it is now, with why nothing was changed and what the user typed."""
+    db.session.rollback()
+    db.session.expire_all()
+    case = _load(number)
+    return render_case(case, error=str(message), draft={"action": action, "note": note}, status=status,
+                       posted=posted)
 
 
 @bp.route("/cases/<number>/attachments/<int:attachment_id>")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from ..i18n import choose
-from ..vocabulary import current as current_vocabulary
+from .i18n import choose
+from .vocabulary import current as current_vocabulary
 
 COMPLEXITY_LABELS = {"simple": _l("Simple"), "general": _l("General"), "complex": _l("Complex"),
                      "especially_complex": _l("Especially complex")}

@@ -1,0 +1,84 @@
+"""The core's actions as the core plugin declares them (hook ``portal_actions``): each
+action's form fields on the staff case page and its effect (``portal.engine.effects``).
+
+A jurisdiction's plugin declares its own actions the same way, or replaces one of these
+by declaring an ActionSpec for the same action name.
+"""
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from .complexity import complexity_choices
+from .contracts import ActionField, ActionSpec
+from .engine import effects
+from .i18n import pick, rating_choices
+
+METHOD_LABELS = {"phone": _l("By phone"), "in_person": _l("In person")}
+REPLY_LABEL = _l("Reply to the person")
+REPLY_HINT = _l("The person reads this reply; edit the text before sending.")
+
+
+def _hooks(case):
+    return current_app.extensions["portal_plugins"].for_jurisdiction(case.jurisdiction.code)
+
+
+def category_choices(case):
+    return [(c.code, pick(c, "name")) for c in _hooks(case).portal_categories()]
+
+
+def department_choices(case):
+    """The departments of the case's jurisdiction: the only ones its actions may name."""
+    return [(d.id, pick(d, "name")) for d in case.jurisdiction.departments]
+
+
+def _next_tier_text(case):
+    tier = effects.next_tier(case)
+    return f"→ {pick(tier, 'name')}" if tier is not None else ""
+
+
+def _clock_running(case):
+    return case.active_deadline is not None
+
+
+CORE_ACTIONS = (
+    ActionSpec("classify", effect=effects.classify, fields=(
+        ActionField("category", _l("Category"), "choice", choices=category_choices,
+                    default=lambda case: case.category, message=_l("Unknown category for this jurisdiction.")),
+        ActionField("complexity", _l("Complexity"), "choice", choices=lambda case: complexity_choices(case.jurisdiction.code),
+                    default=lambda case: case.complexity),
+    )),
+    ActionSpec("assign", effect=effects.assign, fields=(
+        ActionField("lead_department_id", _l("Lead department"), "choice", required=True, coerce=int,
+                    choices=department_choices, default=lambda case: case.lead_department_id,
+                    message=_l("Choose a lead department of this jurisdiction.")),
+        ActionField("co_department_ids", _l("Co-handling departments"), "choices", coerce=int,
+                    choices=department_choices, default=lambda case: [d.id for d in case.co_departments],
+                    message=_l("Co-handling departments must belong to this jurisdiction.")),
+    ), data_labels=(("lead", _l("Lead department")), ("co", _l("Co-handling departments")))),
+    ActionSpec("reply", effect=effects.reply, note_label=REPLY_LABEL, note_hint=REPLY_HINT, canned_replies=True,
+               data_labels=(("outcome", _l("Outcome")),)),
+    ActionSpec("refer", effect=effects.refer, note_label=REPLY_LABEL, note_hint=REPLY_HINT),
+    ActionSpec("escalate", effect=effects.escalate, describe=_next_tier_text,
+               available=lambda case: effects.next_tier(case) is not None,
+               data_labels=(("to_tier", _l("Escalated to")),)),
+    ActionSpec("pause", effect=effects.pause, available=lambda case: not case.is_paused),
+    ActionSpec("resume", effect=effects.resume, available=lambda case: case.is_paused,
+               data_labels=(("paused_working_days", _l("Working days paused")),)),
+    ActionSpec("extend", effect=effects.extend, available=_clock_running, note_label=_l("Reason for the extension"),
+               fields=(ActionField("days", _l("Extra working days"), "integer", required=True, default=3,
+                                   minimum=1, maximum=60,
+                                   message=_l("An extension must be between 1 and 60 working days.")),),
+               data_labels=(("due_date", _l("New due date")),)),
+    ActionSpec("flag_overdue", effect=effects.flag_overdue, available=_clock_running),
+    ActionSpec("rate", effect=effects.rate, data_labels=(("level", _l("Rating")),)),
+    ActionSpec("rate_bad", effect=effects.rate, data_labels=(("level", _l("Rating")),)),
+    ActionSpec("return_visit", effect=effects.return_visit, fields=(
+        ActionField("method", _l("How"), "choice", required=True, choices=lambda case: list(METHOD_LABELS.items()),
+                    message=_l("Record how the visit was made and the person's satisfaction.")),
+        ActionField("satisfaction", _l("The person's satisfaction"), "choice", required=True, coerce=int,
+                    choices=lambda case: [(int(v), label) for v, label in rating_choices()],
+                    message=_l("Record how the visit was made and the person's satisfaction.")),
+    )),
+    ActionSpec("close", effect=effects.close),
+)
