@@ -46,7 +46,8 @@ def test_not_yet_case_received_before_spring_festival_is_due_after_it_counting_t
     assert deadline.days == 3
     assert deadline.due_date == date(2026, 2, 25)
     assert "2026-02-14" in deadline.explanation["makeup_days"]
-    assert "seed 001" in deadline.rule
+    assert deadline.explanation["source"]["article_zh"] == "原则上3个工作日内给予答复"
+    assert "一事一议" in deadline.explanation["source"]["document_zh"]
 
 
 def test_especially_complex_not_yet_case_gets_five_working_days_across_spring_festival_seed001(app):
@@ -64,7 +65,7 @@ def test_not_yet_case_received_before_national_day_is_due_on_the_makeup_saturday
 
 def test_street_centres_follow_the_district_rules_seed001(app):
     """The window covers every street centre (seed 001): same limits at Xinjiekou."""
-    filed = file("xuanwu-xinjiekou", now=shanghai(2026, 2, 13, 9, 0))
+    filed = file("xuanwu-xinjiekou", now=shanghai(2026, 2, 13, 9, 0), category="not_yet")
     assert filed.case.number.startswith("XWXJK-2026-")
     assert filed.case.active_deadline.due_date == date(2026, 2, 25)
 
@@ -266,7 +267,7 @@ def test_department_overrunning_the_time_limit_is_recorded_by_the_sweep_seed001(
     j = jurisdiction("xuanwu")
     clerk = staff("xw-c4", "clerk", "xuanwu")
     tax = department(j, "xw-tax")
-    case = file("xuanwu", now=shanghai(2026, 3, 2, 9, 0)).case  # due Thu 5 Mar 2026
+    case = file("xuanwu", now=shanghai(2026, 3, 2, 9, 0), category="not_yet").case  # due Thu 5 Mar 2026
     engine.perform(case, "assign", A(clerk), params={"lead_department_id": tax.id}, now=shanghai(2026, 3, 2, 10, 0))
     assert sweep(shanghai(2026, 3, 5, 23, 0))["flagged"] == 0
     assert sweep(shanghai(2026, 3, 6, 9, 0))["flagged"] == 1

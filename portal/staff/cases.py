@@ -44,7 +44,7 @@ DATA_LABELS = {
     "satisfaction": _l("The person's satisfaction"), "outcome": _l("Outcome"), "attendees": _l("Attendees"),
     "decision": _l("Decision"),
 }
-HIDDEN_DATA = frozenset({"from_tier", "defaulted", "rule", "rule_zh"})  # a default rating shows them itself
+HIDDEN_DATA = frozenset({"from_tier", "defaulted", "rule", "rule_zh", "note_public"})  # shown otherwise (badges, rule)
 METHOD_LABELS = {"phone": _l("By phone"), "in_person": _l("In person")}
 OUTCOME_LABELS = {"resolved": _l("Resolved"), "referred": _l("Explained and referred")}
 
