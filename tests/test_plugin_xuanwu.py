@@ -281,3 +281,24 @@ def test_other_jurisdictions_keep_the_core_accountability_outcome(app):
     outcome = host.for_jurisdiction("kunming").portal_accountability_outcome(kind="attitude", occurrence=3)
     assert "辞退" not in outcome.outcome_zh
     assert db.session.scalar(select(func.count(AccountabilityRecord.id))) == 0
+
+
+def test_the_3_and_5_working_day_limit_belongs_to_not_yet_matters_only_seed001(app):
+    """Seed 001: “暂时办不了”的事项事后议，“一事一议”促解决……原则上3个工作日内给予答复，特别复杂事项5个工作日内
+    给予答复. The limit is the joint meeting's: 不能办, 不好办 and 不给办 are given no limit by the
+    report, so they (and a case not yet classified) get the portal's default setting."""
+    host = app.extensions["portal_plugins"].for_jurisdiction("xuanwu")
+    for complexity, days in (("general", 3), ("complex", 3), ("especially_complex", 5)):
+        limit = host.portal_time_limit(category="not_yet", complexity=complexity, stage="reply")
+        assert limit.days == days and not limit.portal_default
+        assert "一事一议" in limit.source.document_zh
+    for category in ("cannot", "hard", "refused", None):
+        limit = host.portal_time_limit(category=category, complexity="general", stage="reply")
+        assert limit.portal_default and limit.days == 5, category
+    # classifying a case as 暂时办不了 sets the joint meeting's limit for the running stage
+    clerk = staff("xw-c-limit", "clerk", "xuanwu")
+    case = file("xuanwu", now=shanghai(2026, 3, 2, 9, 0)).case
+    assert case.active_deadline.explanation["source"] == "portal_default"
+    engine.perform(case, "classify", A(clerk), params={"category": "not_yet"}, now=shanghai(2026, 3, 2, 9, 30))
+    assert case.active_deadline.days == 3
+    assert case.active_deadline.explanation["source"]["article_zh"] == "原则上3个工作日内给予答复"
