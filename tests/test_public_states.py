@@ -8,7 +8,7 @@ from flask import g
 
 from portal.contracts import StateSpec, Transition, Workflow
 from portal.engine import cases as engine
-from portal.public.views import public_state
+from portal.public.views import public_texts
 
 from .conftest import shanghai
 from .factories import file, staff
@@ -69,10 +69,10 @@ def test_a_state_without_public_texts_falls_back_by_its_kind(app):
     """A third-party workflow that declares nothing: a running stage reads "being handled", a
     finished state "closed", never a blank."""
     with app.test_request_context("/?lang=en"):
-        assert public_state(StateSpec("x", "内部研判", "Internal triage", stage="reply"))[0] == "Being handled"
-        assert public_state(StateSpec("y", "差评", "Bad", stage="rectify"))[0] == "Being checked and put right"
-        assert public_state(StateSpec("z", "归档", "Filed", done=True))[0] == "Closed"
-        assert public_state(StateSpec("w", "已答复", "Replied"))[0] == "Replied"
+        assert public_texts(StateSpec("x", "内部研判", "Internal triage", stage="reply"))[0] == "Being handled"
+        assert public_texts(StateSpec("y", "差评", "Bad", stage="rectify"))[0] == "Being checked and put right"
+        assert public_texts(StateSpec("z", "归档", "Filed", done=True))[0] == "Closed"
+        assert public_texts(StateSpec("w", "已答复", "Replied"))[0] == "Replied"
 
 
 def test_undeclared_transitions_follow_the_cores_convention_and_declarations_win():

@@ -220,7 +220,7 @@ FALLBACK_PUBLIC_STATES = {
 }
 
 
-def public_state(state) -> tuple[str, str]:
+def public_texts(state) -> tuple[str, str]:
     """A state's public label and explanation in the reader's language: as the workflow declares
     them, else by the kind of state (running a stage, finished); else the staff label alone."""
     if state.public_label_zh or state.public_label_en:
@@ -247,7 +247,7 @@ def state_label(case: Case) -> str:
 
 def public_state_of(case: Case) -> tuple[str, str]:
     try:
-        return public_state(_workflow(case).state(case.state))
+        return public_texts(_workflow(case).state(case.state))
     except KeyError:
         return case.state, ""
 
@@ -255,7 +255,7 @@ def public_state_of(case: Case) -> tuple[str, str]:
 def next_steps(wf) -> list[tuple[str, str]]:
     """What happens next, for the receipt: the workflow's public steps with their explanations,
     else its published closed-loop steps."""
-    steps = [public_state(s) for s in wf.public_steps()]
+    steps = [public_texts(s) for s in wf.public_steps()]
     if steps:
         return steps
     return [(choose(z, e), "") for z, e in zip(wf.steps_zh, wf.steps_en)]
