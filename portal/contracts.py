@@ -73,12 +73,24 @@ class JurisdictionSpec:
 
 @dataclass(frozen=True)
 class StateSpec:
+    """A state of the workflow. ``label_*`` is the staff's word for it; ``public_label_*`` and
+    ``public_explanation_*`` are what the person reads on the tracking page and the receipt
+    (Dongcheng's staff state 发现问题 reads to the person as 已受理 with one sentence of what
+    happens now). A state without public texts is described by its stage (see ``public_texts``)."""
+
     code: str
     label_zh: str
     label_en: str
     stage: str | None = None  # deadline stage running while the case is in this state
     terminal: bool = False
     done: bool = False  # counts as completed in the figures
+    public_label_zh: str = ""
+    public_label_en: str = ""
+    public_explanation_zh: str = ""
+    public_explanation_en: str = ""
+    #: Listed as a step under "what happens next" on the receipt (off for side exits such as a
+    #: referral, and for states the person only reaches by their own rating).
+    next_step: bool = True
 
 
 @dataclass(frozen=True)
@@ -92,7 +104,35 @@ class Transition:
     label_zh: str
     label_en: str
     needs_note: bool = False
-    public_note: bool = False  # the note is meant for the person and shows on the tracking page
+    #: The note is written for the person and shows on the tracking page. None: the core's
+    #: convention for the action's name (``CONVENTIONALLY_PUBLIC_NOTES``).
+    public_note: bool | None = None
+    #: The action (its label, not its note) shows on the public timeline. None: the core's
+    #: convention for the action's name (``CONVENTIONALLY_PRIVATE``).
+    public: bool | None = None
+
+    @property
+    def shows_publicly(self) -> bool:
+        if self.public is not None:
+            return self.public
+        return self.action not in CONVENTIONALLY_PRIVATE
+
+    @property
+    def note_is_public(self) -> bool:
+        """Only a public event's note can be public."""
+        if not self.shows_publicly:
+            return False
+        if self.public_note is not None:
+            return self.public_note
+        return self.action in CONVENTIONALLY_PUBLIC_NOTES
+
+
+#: What a transition that declares nothing gets, by its action's name (the core's own actions):
+#: internal steps stay off the public timeline, and only the reply, the referral and the
+#: pause (what to bring) speak to the person.
+CONVENTIONALLY_PRIVATE = frozenset({"note", "assign", "escalate", "flag_overdue", "classify", "extend",
+                                    "joint_meeting"})
+CONVENTIONALLY_PUBLIC_NOTES = frozenset({"reply", "refer", "pause"})
 
 
 @dataclass(frozen=True)
@@ -105,6 +145,19 @@ class Workflow:
     transitions: tuple[Transition, ...]
     steps_zh: tuple[str, ...] = ()  # the published closed-loop steps, for display
     steps_en: tuple[str, ...] = ()
+
+    def public_steps(self) -> list[StateSpec]:
+        """The states the person is told about under "what happens next", in the workflow's
+        order, one per public label: those that declare a public label and are a next step."""
+        out, seen = [], set()
+        for s in self.states:
+            if not s.next_step or not (s.public_label_zh or s.public_label_en):
+                continue
+            key = (s.public_label_zh, s.public_label_en)
+            if key not in seen:
+                seen.add(key)
+                out.append(s)
+        return out
 
     def state(self, code: str) -> StateSpec:
         for s in self.states:
@@ -154,14 +207,56 @@ class Category:
 
 
 @dataclass(frozen=True)
+class RuleSource:
+    """Where a rule comes from, as the jurisdiction states it: the document (a rule, a
+    mechanism, a notice) and the article or provision, in Chinese and English. Shown beside
+    the rule on every page that shows a deadline."""
+
+    document_zh: str
+    document_en: str
+    article_zh: str = ""
+    article_en: str = ""
+
+    def __post_init__(self):
+        if not (self.document_zh.strip() and self.document_en.strip()):
+            raise ValueError("a RuleSource names its document in Chinese and English")
+
+    def as_dict(self) -> dict:
+        return {"document_zh": self.document_zh, "document_en": self.document_en,
+                "article_zh": self.article_zh, "article_en": self.article_en}
+
+    @classmethod
+    def from_dict(cls, data) -> "RuleSource | None":
+        if not isinstance(data, dict):
+            return None
+        try:
+            return cls(str(data.get("document_zh") or ""), str(data.get("document_en") or ""),
+                       str(data.get("article_zh") or ""), str(data.get("article_en") or ""))
+        except ValueError:
+            return None
+
+
+@dataclass(frozen=True)
 class TimeLimit:
-    """How long a stage may take, and the rule (with its source) that says so."""
+    """How long a stage may take, the rule that says so, and where the rule comes from.
+
+    ``source`` is the jurisdiction's document and article; None means no jurisdiction adopted
+    this limit: it is the portal's configurable default setting and is shown as such,
+    attributed to nobody. The texts say the rule only, never an internal reference."""
 
     days: int  # working days; 0 = on the spot (due at the end of the start day)
-    rule: str  # e.g. "Wuhua: complex problems answered within 10 working days (seed 000)"
-    #: The same rule in Simplified Chinese, e.g. "五华区：复杂问题10个工作日内办理反馈（seed 000）".
+    rule: str  # e.g. "Wuhua: complex problems handled with feedback within 10 working days"
+    #: The same rule in Simplified Chinese, e.g. "五华区：复杂问题10个工作日内办理反馈".
     #: Shown to zh_Hans readers (zh_Hant gets its OpenCC s2t conversion); English readers get ``rule``.
     rule_zh: str = ""
+    source: RuleSource | None = None
+    #: Texts deadline rows stored for this same limit before it was reworded (English or
+    #: Chinese), so that those rows are shown with today's wording and source.
+    formerly: tuple[str, ...] = ()
+
+    @property
+    def portal_default(self) -> bool:
+        return self.source is None
 
     @property
     def on_the_spot(self) -> bool:

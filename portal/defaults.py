@@ -5,6 +5,8 @@ to these answers, so a new jurisdiction works on day one with a complete workflo
 """
 from __future__ import annotations
 
+from flask import current_app, has_app_context
+
 from .contracts import (
     COMPLEXITIES,
     AccountabilityOutcome,
@@ -26,22 +28,67 @@ STAFF = ("clerk", "handler", "supervisor")
 OPEN_STATES = ("received", "assigned", "rectifying")
 
 
-def _t(action, sources, target, roles, zh, en, needs_note=False):
+def _t(action, sources, target, roles, zh, en, needs_note=False, public=True, public_note=False):
+    """A core transition; the core declares for each whether the person sees it and its note."""
     from .contracts import Transition
 
     if isinstance(sources, str):
         sources = (sources,)
-    return Transition(action, tuple(sources), target, frozenset(roles), zh, en, needs_note)
+    return Transition(action, tuple(sources), target, frozenset(roles), zh, en, needs_note,
+                      public_note=public_note, public=public)
 
 
 def clock_transitions(open_states) -> tuple:
     """Pause, resume, extend and flag-overdue: the deadline clock every workflow shares."""
     return (
-        _t("pause", open_states, None, STAFF, "等待补充材料（暂停计时）", "Wait for materials (pause clock)", needs_note=True),
+        # the pause note tells the person what to bring
+        _t("pause", open_states, None, STAFF, "等待补充材料（暂停计时）", "Wait for materials (pause clock)", needs_note=True,
+           public_note=True),
         _t("resume", open_states, None, STAFF, "恢复计时", "Resume clock"),
-        _t("extend", open_states, None, ("supervisor",), "延长期限", "Extend deadline", needs_note=True),
-        _t("flag_overdue", open_states, None, ("system",), "标记超期", "Flag overdue"),
+        _t("extend", open_states, None, ("supervisor",), "延长期限", "Extend deadline", needs_note=True, public=False),
+        _t("flag_overdue", open_states, None, ("system",), "标记超期", "Flag overdue", public=False),
     )
+
+
+#: What the person reads for the common kinds of state (``StateSpec.public_label_*`` and
+#: ``public_explanation_*``): one label and one sentence of what happens now. Plugins use them
+#: through ``toolkit.public_state`` for their own states of the same kind.
+PUBLIC_STATES = {
+    "received": ("已受理", "Received",
+                 "您的诉求已受理，工作人员正在核实研判，并将交有关部门办理。",
+                 "Your case has been received. Staff are looking into it and will pass it to the department concerned."),
+    "handling": ("办理中", "Being handled",
+                 "有关部门正在办理您的诉求，办理完成后将答复您。",
+                 "The department concerned is handling your case and will answer you when it is done."),
+    "checking": ("办理中", "Being handled",
+                 "有关部门已提出办理结果，正在核查，核查后将答复您。",
+                 "The department has a result, which is being checked before you are answered."),
+    "rectifying": ("核查整改中", "Being checked and put right",
+                   "您对答复不满意，我们正在核查并整改，完成后将再次答复您。",
+                   "You were not satisfied with our answer. We are checking it and putting it right, and will answer you again."),
+    "replied": ("已答复", "Answered",
+                "我们已答复您，请查看答复内容，并对办理结果作出评价。",
+                "We have answered you. Please read the answer and rate the outcome."),
+    "visited": ("已回访", "Followed up",
+                "我们已回访您，了解您对办理结果的意见。",
+                "We have contacted you again to hear what you think of the outcome."),
+    "closed": ("已办结", "Closed",
+               "您的诉求已办结。",
+               "Your case is closed."),
+    "referred": ("已解释说明", "Explained",
+                 "我们已向您解释说明，并告知了可以办理的渠道。",
+                 "We have explained the position to you and told you where the matter can be taken."),
+    "archived": ("已办结", "Closed",
+                 "您的诉求已办结并归档。",
+                 "Your case is closed and filed."),
+}
+
+
+def public_state(kind: str) -> dict:
+    """The public label and explanation of a common kind of state, as StateSpec keyword arguments."""
+    label_zh, label_en, explanation_zh, explanation_en = PUBLIC_STATES[kind]
+    return {"public_label_zh": label_zh, "public_label_en": label_en,
+            "public_explanation_zh": explanation_zh, "public_explanation_en": explanation_en}
 
 
 #: The default closed loop, after the 12345 work order (State Council 2020 No. 53):
@@ -50,23 +97,28 @@ DEFAULT_WORKFLOW = Workflow(
     name="core",
     initial="received",
     states=(
-        StateSpec("received", "已受理", "Received", stage="reply"),
-        StateSpec("assigned", "已交办", "Assigned", stage="reply"),
-        StateSpec("rectifying", "核查整改", "Verifying and rectifying", stage="rectify"),
-        StateSpec("replied", "已答复", "Replied"),
-        StateSpec("visited", "已回访", "Return visit done"),
-        StateSpec("closed", "已办结", "Closed", done=True),
-        StateSpec("referred", "已告知转介", "Explained and referred", done=True),
-        StateSpec("archived", "已归档", "Archived", terminal=True, done=True),
+        StateSpec("received", "已受理", "Received", stage="reply", **public_state("received")),
+        StateSpec("assigned", "已交办", "Assigned", stage="reply", **public_state("handling")),
+        StateSpec("rectifying", "核查整改", "Verifying and rectifying", stage="rectify", next_step=False,
+                  **public_state("rectifying")),
+        StateSpec("replied", "已答复", "Replied", **public_state("replied")),
+        StateSpec("visited", "已回访", "Return visit done", **public_state("visited")),
+        StateSpec("closed", "已办结", "Closed", done=True, **public_state("closed")),
+        StateSpec("referred", "已告知转介", "Explained and referred", done=True, next_step=False,
+                  **public_state("referred")),
+        StateSpec("archived", "已归档", "Archived", terminal=True, done=True, **public_state("archived")),
     ),
     transitions=(
-        _t("classify", OPEN_STATES, None, ("clerk", "supervisor"), "分类研判", "Classify"),
-        _t("assign", ("received", "assigned", "rectifying"), "assigned", ("clerk", "supervisor"), "交办部门", "Assign to department"),
-        _t("reply", OPEN_STATES, "replied", STAFF, "答复群众", "Reply to the person", needs_note=True),
-        _t("refer", ("received",), "referred", ("clerk", "supervisor"), "解释并告知渠道", "Explain and refer", needs_note=True),
-        _t("escalate", OPEN_STATES, None, STAFF + ("system",), "提级督办", "Escalate", needs_note=True),
+        _t("classify", OPEN_STATES, None, ("clerk", "supervisor"), "分类研判", "Classify", public=False),
+        _t("assign", ("received", "assigned", "rectifying"), "assigned", ("clerk", "supervisor"), "交办部门", "Assign to department",
+           public=False),
+        _t("reply", OPEN_STATES, "replied", STAFF, "答复群众", "Reply to the person", needs_note=True, public_note=True),
+        _t("refer", ("received",), "referred", ("clerk", "supervisor"), "解释并告知渠道", "Explain and refer", needs_note=True,
+           public_note=True),
+        _t("escalate", OPEN_STATES, None, STAFF + ("system",), "提级督办", "Escalate", needs_note=True, public=False),
         *clock_transitions(OPEN_STATES),
-        _t("note", OPEN_STATES + ("replied", "visited", "closed", "referred"), None, STAFF, "内部备注", "Internal note", needs_note=True),
+        _t("note", OPEN_STATES + ("replied", "visited", "closed", "referred"), None, STAFF, "内部备注", "Internal note",
+           needs_note=True, public=False),
         _t("rate", ("replied", "visited", "closed"), None, ("public",), "评价", "Rate"),
         _t("rate_bad", ("replied", "visited", "closed"), "rectifying", ("public",), "差评核查整改", "Bad rating: verify and rectify"),
         _t("return_visit", ("replied",), "visited", STAFF, "回访", "Record return visit"),
@@ -100,6 +152,52 @@ DEFAULT_CHANNELS = (
     Channel("rating", "好差评系统", "Good/bad rating system"),
     Channel("hotline", "12345热线", "12345 hotline"),
 )
+
+
+#: The portal's default limits, in working days, for stages no jurisdiction gives a limit for.
+#: They are a setting of this portal, attributed to nobody; an operator changes them with the
+#: ``PORTAL_DEFAULT_TIME_LIMITS`` configuration key (a dict with any of these keys).
+DEFAULT_LIMIT_DAYS = {"simple": 0, "general": 5, "complex": 15, "rectify": 5}
+
+#: The texts deadline rows stored for the default limits before rules carried their source:
+#: they named sources the portal's defaults do not have ("core default", Jiangsu's window
+#: rules, "one city's limit"). Rows holding them are shown with today's text and as the
+#: portal's default setting (see ``TimeLimit.formerly``).
+_FORMERLY = {
+    "rectify": ("Bad rating verified and rectified within 5 working days (national 好差评 rules, one city's limit)",
+                "差评5个工作日内核查整改（政务服务“好差评”制度，一地的整改时限）"),
+    "simple": ("Simple matters done on the spot (core default)", "简单事项当场办结（core default）"),
+    "complex": ("Complex cases: an opinion within 15 working days (Jiangsu window rules)",
+                "复杂事项15个工作日内提出处理意见（江苏省窗口工作规则）"),
+    "general": ("Reply within 5 working days (core default)", "5个工作日内答复（core default）"),
+}
+
+
+def default_limit_days() -> dict:
+    days = dict(DEFAULT_LIMIT_DAYS)
+    if has_app_context():
+        configured = current_app.config.get("PORTAL_DEFAULT_TIME_LIMITS") or {}
+        days.update({k: int(v) for k, v in configured.items() if k in days and int(v) >= 0})
+    return days
+
+
+def default_time_limit(complexity: str, stage: str) -> TimeLimit:
+    """The portal's default setting for a stage: no source, so every page shows it as such."""
+    days = default_limit_days()
+    if stage == "rectify":
+        kind, n = "rectify", days["rectify"]
+        en, zh = f"A bad rating is checked and put right within {n} working days", f"差评{n}个工作日内核查整改"
+    elif complexity == "simple":
+        kind, n = "simple", days["simple"]
+        en, zh = ("Simple matters done on the spot", "简单事项当场办结") if n == 0 else \
+            (f"Simple matters answered within {n} working days", f"简单事项{n}个工作日内答复")
+    elif complexity in ("complex", "especially_complex"):
+        kind, n = "complex", days["complex"]
+        en, zh = f"Complex matters: an opinion within {n} working days", f"复杂事项{n}个工作日内提出处理意见"
+    else:
+        kind, n = "general", days["general"]
+        en, zh = f"Answered within {n} working days", f"{n}个工作日内答复"
+    return TimeLimit(n, en, zh, source=None, formerly=_FORMERLY[kind] if n == DEFAULT_LIMIT_DAYS[kind] else ())
 
 
 class CorePlugin:
@@ -158,15 +256,7 @@ class CorePlugin:
     def portal_time_limit(self, jurisdiction, category, complexity, stage):
         if complexity not in COMPLEXITIES:
             return None  # a plugin's level: the host asks again with the level it is treated as
-        if stage == "rectify":
-            return TimeLimit(5, "Bad rating verified and rectified within 5 working days (national 好差评 rules, one city's limit)",
-                             "差评5个工作日内核查整改（政务服务“好差评”制度，一地的整改时限）")
-        if complexity == "simple":
-            return TimeLimit(0, "Simple matters done on the spot (core default)", "简单事项当场办结（core default）")
-        if complexity in ("complex", "especially_complex"):
-            return TimeLimit(15, "Complex cases: an opinion within 15 working days (Jiangsu window rules)",
-                             "复杂事项15个工作日内提出处理意见（江苏省窗口工作规则）")
-        return TimeLimit(5, "Reply within 5 working days (core default)", "5个工作日内答复（core default）")
+        return default_time_limit(complexity, stage)
 
     @hookimpl(trylast=True)
     def portal_escalation_tiers(self, jurisdiction):

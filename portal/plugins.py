@@ -274,21 +274,28 @@ class PluginHost:
                         out.append(limit)
         return out
 
-    def rule_zh(self, rule: str) -> str:
-        """The Chinese text of a stored English rule, looked up among today's TimeLimits
-        (deadline rows written before rules had a Chinese text store only ``rule``); "" if unknown."""
+    def limit_for_stored(self, rule: str, days: int):
+        """Today's TimeLimit that a stored deadline row's rule text stands for, or None.
+
+        Rows written before rules carried their source store only a text (English, maybe with an
+        internal tag such as "(seed 001)"); they are matched with today's limits by that text
+        without its tag, by a text the limit declares it was ``formerly`` worded as, and by the
+        number of days (a reworded limit with other days is another rule)."""
+        from .rule_sources import strip_internal_tag
+
         table = self.__dict__.get("_rule_table")
         if table is None:
             table = {}
             for code in self._owner:
                 try:
                     for limit in self.time_limits(code):
-                        if limit.rule_zh:
-                            table.setdefault(limit.rule, limit.rule_zh)
+                        for text in (limit.rule, limit.rule_zh, *limit.formerly):
+                            if text:
+                                table.setdefault((strip_internal_tag(text), limit.days), limit)
                 except Exception:  # a plugin that cannot answer for a code only loses the lookup
                     continue
             self._rule_table = table
-        return table.get(rule, "")
+        return table.get((strip_internal_tag(rule), days))
 
     def describe(self) -> list[LoadedPlugin]:
         """What is loaded, with versions and implemented hooks (for `flask portal plugins`)."""

@@ -30,6 +30,7 @@ from .contracts import (  # noqa: F401  (re-exported)
     EscalationTier,
     JurisdictionSpec,
     RoleSpec,
+    RuleSource,
     ScreeningResult,
     StaffLink,
     StaffPages,
@@ -198,12 +199,14 @@ class JurisdictionPlugin:
 
 
 def transition(action, sources, target, roles, label_zh, label_en, needs_note=False,
-               public_note=False) -> Transition:
-    """Shorthand for building a Transition in a plugin's workflow map."""
+               public_note=None, public=None) -> Transition:
+    """Shorthand for building a Transition in a plugin's workflow map. ``public`` (the step
+    shows on the person's timeline) and ``public_note`` (its note is written for the person)
+    left as None follow the core's convention for the action's name."""
     if isinstance(sources, str):
         sources = (sources,)
     return Transition(action, tuple(sources), target, frozenset(roles), label_zh, label_en, needs_note,
-                      public_note)
+                      public_note, public)
 
 
 def clock_transitions(open_states) -> tuple:
@@ -211,6 +214,15 @@ def clock_transitions(open_states) -> tuple:
     from .defaults import clock_transitions as core
 
     return core(tuple(open_states))
+
+
+def public_state(kind: str) -> dict:
+    """What the person reads for a common kind of state ("received", "handling", "checking",
+    "rectifying", "replied", "visited", "closed", "referred", "archived"), as keyword arguments
+    for ``StateSpec``: ``StateSpec("found", "发现问题", "Problem found", **public_state("received"))``."""
+    from .defaults import public_state as core
+
+    return core(kind)
 
 
 def core_workflow() -> Workflow:

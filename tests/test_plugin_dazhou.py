@@ -31,7 +31,8 @@ def test_simple_at_once_general_3_complex_5_working_days_across_labour_day_seed0
     """Seed 002: 简单事项即收即转即办，一般事项3个工作日内整改反馈，复杂事项5个工作日内反馈."""
     deadline = file("dazhou", now=shanghai(2026, 4, 30, 10, 0), complexity=complexity).case.active_deadline
     assert (deadline.days, deadline.due_date) == (days, due)
-    assert "seed 002" in deadline.rule
+    assert "达州市" in deadline.explanation["source"]["document_zh"]
+    assert "seed" not in deadline.rule and "seed" not in deadline.explanation["rule_zh"]
 
 
 def test_bad_rating_is_rectified_within_15_working_days_sichuan_rule(app):

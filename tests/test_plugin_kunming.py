@@ -31,7 +31,8 @@ def test_wuhua_ordinary_problem_is_answered_within_3_working_days_seed000(app):
     1-5 May Labour Day off, Wed 6 (1), Thu 7 (2), Fri 8 May (3)."""
     deadline = file("kunming-wuhua", now=shanghai(2026, 4, 30, 15, 0)).case.active_deadline
     assert (deadline.days, deadline.due_date) == (3, date(2026, 5, 8))
-    assert "seed 000" in deadline.rule
+    assert deadline.explanation["source"]["article_zh"] == "一般问题3个工作日内办理反馈"
+    assert "三级响应" in deadline.explanation["source"]["document_zh"]
 
 
 def test_wuhua_complex_problem_is_answered_within_10_working_days_across_labour_day_seed000(app):
@@ -51,7 +52,8 @@ def test_wuhua_attitude_problem_is_rectified_on_the_spot_seed000(app):
 
 def test_kunming_city_keeps_the_core_time_limits_and_tiers_wuhua_rules_stay_in_wuhua_seed000(app):
     city = file("kunming", now=shanghai(2026, 3, 2, 9, 0)).case
-    assert "core default" in city.active_deadline.rule
+    # the reports give Kunming city no limit: the portal's default setting, attributed to nobody
+    assert city.active_deadline.explanation["source"] == "portal_default"
     assert [t.code for t in hooks(app, "kunming").portal_escalation_tiers()] == ["window", "department", "centre"]
     assert [t.code for t in hooks(app, "kunming-wuhua-huguo").portal_escalation_tiers()] == \
         ["window", "unit", "district_office"]

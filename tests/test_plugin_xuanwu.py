@@ -48,7 +48,8 @@ def test_not_yet_case_received_before_spring_festival_is_due_after_it_counting_t
     assert deadline.days == 3
     assert deadline.due_date == date(2026, 2, 25)
     assert "2026-02-14" in deadline.explanation["makeup_days"]
-    assert "seed 001" in deadline.rule
+    assert deadline.explanation["source"]["article_zh"] == "原则上3个工作日内给予答复"
+    assert "一事一议" in deadline.explanation["source"]["document_zh"]
 
 
 def test_especially_complex_not_yet_case_gets_five_working_days_across_spring_festival_seed001(app):
@@ -66,7 +67,7 @@ def test_not_yet_case_received_before_national_day_is_due_on_the_makeup_saturday
 
 def test_street_centres_follow_the_district_rules_seed001(app):
     """The window covers every street centre (seed 001): same limits at Xinjiekou."""
-    filed = file("xuanwu-xinjiekou", now=shanghai(2026, 2, 13, 9, 0))
+    filed = file("xuanwu-xinjiekou", now=shanghai(2026, 2, 13, 9, 0), category="not_yet")
     assert filed.case.number.startswith("XWXJK-2026-")
     assert filed.case.active_deadline.due_date == date(2026, 2, 25)
 
@@ -386,7 +387,7 @@ def test_department_overrunning_the_time_limit_is_recorded_by_the_sweep_seed001(
     j = jurisdiction("xuanwu")
     clerk = staff("xw-c4", "clerk", "xuanwu")
     tax = department(j, "xw-tax")
-    case = file("xuanwu", now=shanghai(2026, 3, 2, 9, 0)).case  # due Thu 5 Mar 2026
+    case = file("xuanwu", now=shanghai(2026, 3, 2, 9, 0), category="not_yet").case  # due Thu 5 Mar 2026
     engine.perform(case, "assign", A(clerk), params={"lead_department_id": tax.id}, now=shanghai(2026, 3, 2, 10, 0))
     assert sweep(shanghai(2026, 3, 5, 23, 0))["flagged"] == 0
     assert sweep(shanghai(2026, 3, 6, 9, 0))["flagged"] == 1
@@ -400,3 +401,24 @@ def test_other_jurisdictions_keep_the_core_accountability_outcome(app):
     outcome = host.for_jurisdiction("kunming").portal_accountability_outcome(kind="attitude", occurrence=3)
     assert "辞退" not in outcome.outcome_zh
     assert db.session.scalar(select(func.count(AccountabilityRecord.id))) == 0
+
+
+def test_the_3_and_5_working_day_limit_belongs_to_not_yet_matters_only_seed001(app):
+    """Seed 001: “暂时办不了”的事项事后议，“一事一议”促解决……原则上3个工作日内给予答复，特别复杂事项5个工作日内
+    给予答复. The limit is the joint meeting's: 不能办, 不好办 and 不给办 are given no limit by the
+    report, so they (and a case not yet classified) get the portal's default setting."""
+    host = app.extensions["portal_plugins"].for_jurisdiction("xuanwu")
+    for complexity, days in (("general", 3), ("complex", 3), ("especially_complex", 5)):
+        limit = host.portal_time_limit(category="not_yet", complexity=complexity, stage="reply")
+        assert limit.days == days and not limit.portal_default
+        assert "一事一议" in limit.source.document_zh
+    for category in ("cannot", "hard", "refused", None):
+        limit = host.portal_time_limit(category=category, complexity="general", stage="reply")
+        assert limit.portal_default and limit.days == 5, category
+    # classifying a case as 暂时办不了 sets the joint meeting's limit for the running stage
+    clerk = staff("xw-c-limit", "clerk", "xuanwu")
+    case = file("xuanwu", now=shanghai(2026, 3, 2, 9, 0)).case
+    assert case.active_deadline.explanation["source"] == "portal_default"
+    engine.perform(case, "classify", A(clerk), params={"category": "not_yet"}, now=shanghai(2026, 3, 2, 9, 30))
+    assert case.active_deadline.days == 3
+    assert case.active_deadline.explanation["source"]["article_zh"] == "原则上3个工作日内给予答复"

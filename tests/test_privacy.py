@@ -366,3 +366,43 @@ def test_dates_of_a_week_are_not_mistaken_for_numbers():
     start = date(2026, 3, 2)
     text = "，".join((start + timedelta(days=i)).isoformat() for i in range(7))
     assert redact(text) == text
+
+
+def test_the_public_timeline_shows_only_notes_the_workflow_declares_for_the_person(app, fast_passwords):
+    """Privacy (issue 11): in every jurisdiction, a staff-only note (the internal note, an
+    escalation's reason) never reaches the tracking page; a note declared for the person (the
+    workflow's public_note, e.g. Dazhou's progress note, seed 002) does, with personal data masked."""
+    from flask import g
+
+    from .factories import file
+
+    name, phone = "李小青", "13800001234"  # factories.file's invented complainant
+    kinds = set()
+    for code in [j.code for j in enabled_jurisdictions()]:
+        people = staff_for(code)
+        clerk = engine.Actor.staff(people["clerk"])
+        case = file(code).case
+        secret = f"内部意见{code}不对外"
+        engine.perform(case, "note", clerk, note=secret)
+        wf = engine.workflow_for(code)
+        spoken = []
+        for t in wf.transitions:
+            allowed = {a.action for a in engine.allowed_actions(case, clerk)}
+            if t.target is None and t.needs_note and t.action in allowed and t.action not in ("pause", "extend"):
+                text = f"{t.action}说明{code}，请回电{phone}，{name}"
+                engine.perform(case, t.action, clerk, note=text)
+                spoken.append((t, text))
+        g.pop("_login_user", None)
+        client = app.test_client()
+        with client.session_transaction() as s:
+            s["tracked"] = [case.number]
+        html = client.get(f"/track/{case.number}?lang=zh_Hans").get_data(as_text=True)
+        assert secret not in html, code
+        assert phone not in html and name not in html, code
+        for t, text in spoken:
+            shown = text.split("，")[0] in html
+            assert shown == t.note_is_public, (code, t.action)
+            kinds.add(t.note_is_public)
+    assert kinds == {True, False}  # both kinds of note were written somewhere
+    dazhou = engine.workflow_for("dazhou").transition("progress")
+    assert dazhou.note_is_public  # seed 002: 向群众说明理由和办理进度

@@ -52,33 +52,41 @@ def test_tracking_page_shows_the_rule_in_the_readers_language(app):
 
 
 def test_staff_case_page_shows_the_rule_with_its_source_in_the_readers_language(app):
+    """Seed 002: the window's staff state the limits (一般事项3个工作日内整改反馈); the page names
+    that as the source, never the internal "(seed 002)"."""
     case = file("dazhou", now=shanghai(2026, 3, 2, 10, 0)).case
     staff("dz-clerk", "clerk", "dazhou")
     client = app.test_client()
     login(client, "dz-clerk")
     zh = client.get(f"/staff/cases/{case.number}?lang=zh_Hans").get_data(as_text=True)
-    assert "达州市：一般事项3个工作日内整改反馈（seed 002）" in zh
+    assert "达州市：一般事项3个工作日内整改反馈" in zh
+    assert "达州市“办不成事”受理窗口办理时限要求：一般事项3个工作日内整改反馈" in zh
     en = client.get(f"/staff/cases/{case.number}?lang=en").get_data(as_text=True)
-    assert "Dazhou: general matters rectified with feedback within 3 working days (seed 002)" in en
+    assert "Dazhou: general matters rectified with feedback within 3 working days" in en
+    assert "Dazhou &#39;couldn&#39;t get it done&#39; accepting window: handling time limits" in en
+    assert "seed 002" not in zh and "seed 002" not in en
 
 
 def test_a_stored_row_keeps_its_texts_and_a_pause_keeps_both(app):
     from portal.engine import deadlines
 
-    case = file("xuanwu", now=shanghai(2026, 3, 2, 10, 0)).case
+    case = file("xuanwu", now=shanghai(2026, 3, 2, 10, 0), category="not_yet").case
     first = case.active_deadline
-    assert first.explanation["rule_zh"] == "玄武区：原则上3个工作日内给予答复（seed 001）"
+    assert first.explanation["rule_zh"] == "玄武区：原则上3个工作日内给予答复"
     deadlines.extend(case, 2, "等待材料")
     db.session.commit()
     second = case.active_deadline
     assert second is not first and second.rule == first.rule
     assert second.explanation["rule_zh"] == first.explanation["rule_zh"]
+    assert second.explanation["source"] == first.explanation["source"]  # and its source
 
 
 def test_a_row_stored_before_rules_had_chinese_texts_is_looked_up_or_left_in_english(app):
-    case = file("xuanwu", now=shanghai(2026, 3, 2, 10, 0)).case
+    case = file("xuanwu", now=shanghai(2026, 3, 2, 10, 0), category="not_yet").case
     row = case.active_deadline
-    row.explanation = {k: v for k, v in row.explanation.items() if k != "rule_zh"}  # an old row
+    # an old row: its English rule with the tag it then had, no Chinese text, no source
+    row.rule = "Xuanwu: answered within 3 working days in principle (seed 001)"
+    row.explanation = {k: v for k, v in row.explanation.items() if k not in ("rule_zh", "source")}
     db.session.commit()
     client = app.test_client()
     _tracked(client, case)
@@ -87,4 +95,5 @@ def test_a_row_stored_before_rules_had_chinese_texts_is_looked_up_or_left_in_eng
     row.rule = "An old rule nobody states any more (seed 001)"
     db.session.commit()
     zh = client.get(f"/track/{case.number}?lang=zh_Hans").get_data(as_text=True)
-    assert "An old rule nobody states any more" in zh  # unknown: the stored text, as stored
+    assert "An old rule nobody states any more" in zh  # unknown: the stored text, without its tag
+    assert "seed 001" not in zh

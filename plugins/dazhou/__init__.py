@@ -26,6 +26,7 @@ from portal.toolkit import (
     JurisdictionPlugin,
     JurisdictionSpec,
     RoleSpec,
+    RuleSource,
     StateSpec,
     Tables,
     TimeLimit,
@@ -35,6 +36,7 @@ from portal.toolkit import (
     clock_transitions,
     hookimpl,
     session,
+    public_state,
     transition,
     working_calendar,
 )
@@ -55,21 +57,26 @@ WORKFLOW = Workflow(
     name="dazhou",
     initial="received",
     states=(
-        StateSpec("received", "登记诉求", "Request recorded", stage="reply"),
-        StateSpec("investigated", "调查核实", "Investigated", stage="reply"),
-        StateSpec("assigned", "转办督办", "Transferred and tracked", stage="reply"),
-        StateSpec("rectifying", "差评核查整改", "Verifying and rectifying a bad rating", stage="rectify"),
-        StateSpec("replied", "已反馈", "Feedback given"),
-        StateSpec("visited", "已回访", "Return visit done"),
-        StateSpec("closed", "已办结", "Closed", done=True),
-        StateSpec("referred", "已解释疏导", "Explained", done=True),
-        StateSpec("archived", "已归档", "Archived", terminal=True, done=True),
+        StateSpec("received", "登记诉求", "Request recorded", stage="reply", **public_state("received")),
+        StateSpec("investigated", "调查核实", "Investigated", stage="reply",
+                  public_label_zh="核实中", public_label_en="Being checked",
+                  public_explanation_zh="工作人员正在调查核实您反映的问题，核实后转有关部门办理。",
+                  public_explanation_en="Staff are checking what you reported and will then pass it to the department concerned."),
+        StateSpec("assigned", "转办督办", "Transferred and tracked", stage="reply", **public_state("handling")),
+        StateSpec("rectifying", "差评核查整改", "Verifying and rectifying a bad rating", stage="rectify", next_step=False, **public_state("rectifying")),
+        StateSpec("replied", "已反馈", "Feedback given", **public_state("replied")),
+        StateSpec("visited", "已回访", "Return visit done", **public_state("visited")),
+        StateSpec("closed", "已办结", "Closed", done=True, **public_state("closed")),
+        StateSpec("referred", "已解释疏导", "Explained", done=True, next_step=False, **public_state("referred")),
+        StateSpec("archived", "已归档", "Archived", terminal=True, done=True, **public_state("archived")),
     ),
     transitions=(
         transition("classify", OPEN, None, DESK, "分类施策", "Classify"),
         transition("investigate", ("received",), "investigated", DESK, "调查核实", "Investigate and verify", needs_note=True),
         transition("assign", OPEN, "assigned", DESK, "转至部门跟踪督办", "Transfer to the department and track"),
-        transition("progress", OPEN, None, STAFF, "向群众说明理由和办理进度", "Tell the person the reasons and progress", needs_note=True),
+        # seed 002: 还要向群众说明理由和办理进度 — the note is written for the person.
+        transition("progress", OPEN, None, STAFF, "向群众说明理由和办理进度", "Tell the person the reasons and progress",
+                   needs_note=True, public=True, public_note=True),
         transition("reply", OPEN, "replied", STAFF, "整改反馈", "Feed back to the person", needs_note=True),
         transition("refer", ("received", "investigated"), "referred", DESK, "解释疏导", "Explain (against policy)", needs_note=True),
         transition("escalate", OPEN, None, STAFF + ("system",), "提级督办", "Escalate", needs_note=True),
@@ -237,18 +244,35 @@ class Dazhou(JurisdictionPlugin):
     @hookimpl
     def portal_time_limit(self, jurisdiction, category, complexity, stage):
         if stage == "rectify":
-            return TimeLimit(15, "Sichuan: a bad rating is verified and rectified within 15 working days (DOMAIN national rules)",
-                             "四川省：差评15个工作日内核查整改（DOMAIN national rules）")
+            return TimeLimit(15, "Sichuan: a bad rating is verified and rectified within 15 working days",
+                             "四川省：差评15个工作日内核查整改", source=SICHUAN_RECTIFY)
         if stage != "reply":
             return None
         if complexity == "simple":
-            return TimeLimit(0, "Dazhou: simple matters received, transferred and done at once (seed 002)",
-                             "达州市：简单事项即收即转即办（seed 002）")
+            return TimeLimit(0, "Dazhou: simple matters received, transferred and done at once",
+                             "达州市：简单事项即收即转即办", source=_window_limit("简单事项即收即转即办",
+                                                                        "simple matters received, transferred and done at once"))
         if complexity in ("complex", "especially_complex"):
-            return TimeLimit(5, "Dazhou: complex matters get feedback within 5 working days (seed 002)",
-                             "达州市：复杂事项5个工作日内反馈（seed 002）")
-        return TimeLimit(3, "Dazhou: general matters rectified with feedback within 3 working days (seed 002)",
-                         "达州市：一般事项3个工作日内整改反馈（seed 002）")
+            return TimeLimit(5, "Dazhou: complex matters get feedback within 5 working days",
+                             "达州市：复杂事项5个工作日内反馈", source=_window_limit("复杂事项5个工作日内反馈",
+                                                                        "complex matters: feedback within 5 working days"))
+        return TimeLimit(3, "Dazhou: general matters rectified with feedback within 3 working days",
+                         "达州市：一般事项3个工作日内整改反馈", source=_window_limit(
+                             "一般事项3个工作日内整改反馈", "general matters: rectified with feedback within 3 working days"))
+
+
+def _window_limit(article_zh: str, article_en: str) -> RuleSource:
+    """seed 002: the window's handling time limits, as its staff state them (严格的办理时限要求)."""
+    return RuleSource("达州市“办不成事”受理窗口办理时限要求", "Dazhou 'couldn't get it done' accepting window: handling time limits",
+                      article_zh, article_en)
+
+
+#: DOMAIN (national rules): the 好差评 system (State Council General Office 2019 No. 51) has bad ratings
+#: verified and rectified, with local limits; Sichuan's is 15 working days. That is all it says.
+SICHUAN_RECTIFY = RuleSource(
+    "政务服务“好差评”制度（国办发〔2019〕51号）四川省整改时限",
+    "Government-service good/bad rating system (State Council General Office 2019 No. 51): Sichuan's rectification limit",
+    "差评核查整改，四川省为15个工作日", "a bad rating is verified and rectified: 15 working days in Sichuan")
 
 
 def plan_rota(jurisdiction, start: date, end: date, representatives) -> list[RotaEntry]:

@@ -13,12 +13,14 @@ from portal.toolkit import (
     EscalationTier,
     JurisdictionPlugin,
     JurisdictionSpec,
+    RuleSource,
     StateSpec,
     TimeLimit,
     WindowSpec,
     Workflow,
     hookimpl,
     clock_transitions,
+    public_state,
     transition,
 )
 
@@ -32,16 +34,16 @@ WORKFLOW = Workflow(
     name="kunming",
     initial="received",
     states=(
-        StateSpec("received", "收集受理", "Collected and accepted", stage="reply"),
-        StateSpec("coordinating", "协调对接", "Coordinating with departments", stage="reply"),
-        StateSpec("assigned", "交办督办", "Assigned and supervised", stage="reply"),
-        StateSpec("rectifying", "差评核查整改", "Verifying and rectifying a bad rating", stage="rectify"),
-        StateSpec("replied", "答复反馈", "Replied"),
-        StateSpec("visited", "已回访", "Return visit done"),
-        StateSpec("closed", "已办结", "Closed", done=True),
-        StateSpec("improved", "改进提升", "Improvement recorded", done=True),
-        StateSpec("referred", "已解释或告知渠道", "Explained or referred", done=True),
-        StateSpec("archived", "已归档", "Archived", terminal=True, done=True),
+        StateSpec("received", "收集受理", "Collected and accepted", stage="reply", **public_state("received")),
+        StateSpec("coordinating", "协调对接", "Coordinating with departments", stage="reply", **public_state("handling")),
+        StateSpec("assigned", "交办督办", "Assigned and supervised", stage="reply", **public_state("handling")),
+        StateSpec("rectifying", "差评核查整改", "Verifying and rectifying a bad rating", stage="rectify", next_step=False, **public_state("rectifying")),
+        StateSpec("replied", "答复反馈", "Replied", **public_state("replied")),
+        StateSpec("visited", "已回访", "Return visit done", **public_state("visited")),
+        StateSpec("closed", "已办结", "Closed", done=True, **public_state("closed")),
+        StateSpec("improved", "改进提升", "Improvement recorded", done=True, **public_state("closed")),
+        StateSpec("referred", "已解释或告知渠道", "Explained or referred", done=True, next_step=False, **public_state("referred")),
+        StateSpec("archived", "已归档", "Archived", terminal=True, done=True, **public_state("archived")),
     ),
     transitions=(
         transition("classify", OPEN, None, DESK, "分类处置", "Classify"),
@@ -100,6 +102,20 @@ WUHUA_TIERS = (
     EscalationTier("district_office", "区营商环境办督办", "District business-environment office supervises",
                    auto_when_overdue=True),
 )
+
+
+# seed 000: the Wuhua centre's measures as reported: 一是接诉即办 ... 三是响应联办 (三级响应机制).
+WUHUA_ON_RECEIPT = RuleSource(
+    "五华区政务服务中心“接诉即办”举措", "Wuhua District Government Service Centre: 'handle on receipt' measure",
+    "对群众和企业反馈的事情不愿办、服务做不好等问题即来即办、现场解决、立即整改",
+    "unwillingness to act, poor service and the like are handled as they come, solved on the spot and put right at once")
+_THREE_LEVEL = ("五华区“三级响应”机制（窗口受理、责任单位统筹、区营商环境办督办）",
+                "Wuhua District three-level response mechanism (window accepts, responsible unit handles, "
+                "district business-environment office supervises)")
+WUHUA_THREE_LEVEL_ORDINARY = RuleSource(*_THREE_LEVEL, "一般问题3个工作日内办理反馈",
+                                        "ordinary problems handled with feedback within 3 working days")
+WUHUA_THREE_LEVEL_COMPLEX = RuleSource(*_THREE_LEVEL, "复杂问题10个工作日内办理反馈",
+                                       "complex problems handled with feedback within 10 working days")
 
 
 def _in_wuhua(jurisdiction: str) -> bool:
@@ -179,19 +195,20 @@ class Kunming(JurisdictionPlugin):
     def portal_categories(self, jurisdiction):
         return CATEGORIES
 
+    # Kunming city and its other districts state no limit: the portal's default setting applies.
     # seed 000: Wuhua answers ordinary problems within 3 working days, complex within 10; attitude on the spot.
     @hookimpl
     def portal_time_limit(self, jurisdiction, category, complexity, stage):
         if not _in_wuhua(jurisdiction) or stage != "reply":
             return None
         if category == "attitude" or complexity == "simple":
-            return TimeLimit(0, "Wuhua: attitude problems and simple matters handled on the spot, rectified at once (seed 000)",
-                             "五华区：服务态度问题和简单事项即来即办、现场解决、立即整改（seed 000）")
+            return TimeLimit(0, "Wuhua: attitude problems and simple matters handled on the spot, rectified at once",
+                             "五华区：服务态度问题和简单事项即来即办、现场解决、立即整改", source=WUHUA_ON_RECEIPT)
         if complexity in ("complex", "especially_complex"):
-            return TimeLimit(10, "Wuhua: complex problems handled with feedback within 10 working days (seed 000)",
-                             "五华区：复杂问题10个工作日内办理反馈（seed 000）")
-        return TimeLimit(3, "Wuhua: ordinary problems handled with feedback within 3 working days (seed 000)",
-                         "五华区：一般问题3个工作日内办理反馈（seed 000）")
+            return TimeLimit(10, "Wuhua: complex problems handled with feedback within 10 working days",
+                             "五华区：复杂问题10个工作日内办理反馈", source=WUHUA_THREE_LEVEL_COMPLEX)
+        return TimeLimit(3, "Wuhua: ordinary problems handled with feedback within 3 working days",
+                         "五华区：一般问题3个工作日内办理反馈", source=WUHUA_THREE_LEVEL_ORDINARY)
 
     # seed 000: Wuhua's three-level response, the district business-environment office supervising overdue cases.
     @hookimpl

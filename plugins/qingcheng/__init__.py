@@ -23,20 +23,26 @@ from portal.toolkit import (
     EscalationTier,
     JurisdictionPlugin,
     JurisdictionSpec,
+    RuleSource,
     StateSpec,
     TimeLimit,
     WindowSpec,
     Workflow,
     hookimpl,
+    public_state,
     transition,
 )
 
 #: Guangdong's 好差评 default (DOMAIN national rules): not rated within 7 calendar days -> 3 基本满意.
 GUANGDONG_DEFAULT_RATING = DefaultRating(
     days=7, level=3, counting="calendar",
-    rule="Guangdong: a reply not rated within 7 calendar days is rated 'basically satisfied' by default (DOMAIN national rules)",
-    rule_zh="广东省：答复后7个自然日内未评价的，默认评价为“基本满意”（DOMAIN national rules）",
+    rule="Guangdong: a reply not rated within 7 calendar days is rated 'basically satisfied' by default",
+    rule_zh="广东省：答复后7个自然日内未评价的，默认评价为“基本满意”",
 )
+
+# seed 004: 清城区建立起一般问题当场办、复杂问题协调办、服务问题监督办、营商问题帮代办的分类处办机制.
+ORDINARY_ON_THE_SPOT = RuleSource("清城区“办不成事”分类处办机制", "Qingcheng District classified handling mechanism",
+                                  "一般问题当场办", "ordinary problems handled on the spot")
 
 STAFF = ("clerk", "handler", "supervisor")
 DESK = ("clerk", "supervisor")
@@ -47,14 +53,17 @@ WORKFLOW = Workflow(
     name="qingcheng",
     initial="received",
     states=(
-        StateSpec("received", "受理", "Accepted", stage="reply"),
-        StateSpec("assessed", "研判", "Assessed", stage="reply"),
-        StateSpec("assigned", "交办", "Assigned", stage="reply"),
-        StateSpec("rectifying", "差评核查整改", "Verifying and rectifying a bad rating", stage="rectify"),
-        StateSpec("completed", "办结", "Completed", done=True),
-        StateSpec("evaluated", "评价", "Evaluated", done=True),
-        StateSpec("summarised", "总结", "Summarised", done=True),
-        StateSpec("archived", "归档", "Archived", terminal=True, done=True),
+        StateSpec("received", "受理", "Accepted", stage="reply", **public_state("received")),
+        StateSpec("assessed", "研判", "Assessed", stage="reply", **public_state("handling")),
+        StateSpec("assigned", "交办", "Assigned", stage="reply", **public_state("handling")),
+        StateSpec("rectifying", "差评核查整改", "Verifying and rectifying a bad rating", stage="rectify", next_step=False, **public_state("rectifying")),
+        StateSpec("completed", "办结", "Completed", done=True,
+                  public_label_zh="已办结并答复", public_label_en="Done and answered",
+                  public_explanation_zh="您的诉求已办结并答复您，请对办理结果作出评价。",
+                  public_explanation_en="Your case is done and you have been answered. Please rate the outcome."),
+        StateSpec("evaluated", "评价", "Evaluated", done=True, **public_state("closed")),
+        StateSpec("summarised", "总结", "Summarised", done=True, **public_state("closed")),
+        StateSpec("archived", "归档", "Archived", terminal=True, done=True, **public_state("archived")),
     ),
     transitions=(
         transition("classify", ("received", "assessed"), "assessed", DESK, "研判（分类、定处置方式）", "Assess (class and disposal)"),
@@ -206,8 +215,8 @@ class Qingcheng(JurisdictionPlugin):
     @hookimpl
     def portal_time_limit(self, jurisdiction, category, complexity, stage):
         if stage == "reply" and category == "ordinary":
-            return TimeLimit(0, "Qingcheng: ordinary problems handled on the spot (seed 004)",
-                             "清城区：一般问题当场办（seed 004）")
+            return TimeLimit(0, "Qingcheng: ordinary problems handled on the spot", "清城区：一般问题当场办",
+                             source=ORDINARY_ON_THE_SPOT)
         return None
 
     # seed 004: Qingcheng (Qingyuan) is in Guangdong, whose 好差评 rules rate a reply 基本满意 when unrated for 7 calendar days (DOMAIN national rules).

@@ -24,6 +24,7 @@ from portal.toolkit import (
     DepartmentSpec,
     JurisdictionPlugin,
     JurisdictionSpec,
+    RuleSource,
     StateSpec,
     Tables,
     TimeLimit,
@@ -33,6 +34,7 @@ from portal.toolkit import (
     hookimpl,
     model,
     session,
+    public_state,
     transition,
 )
 
@@ -51,15 +53,18 @@ WORKFLOW = Workflow(
     name="xuanwu",
     initial="received",
     states=(
-        StateSpec("received", "登记受理", "Registered", stage="reply"),
-        StateSpec("assigned", "协调处理", "Being coordinated", stage="reply"),
-        StateSpec("deliberated", "已“一事一议”", "Decided in a joint meeting", stage="reply"),
-        StateSpec("rectifying", "差评核查整改", "Verifying and rectifying a bad rating", stage="rectify"),
-        StateSpec("replied", "已答复", "Replied"),
-        StateSpec("visited", "已回访", "Return visit done"),
-        StateSpec("closed", "已办结", "Closed", done=True),
-        StateSpec("referred", "已解释说明", "Explained", done=True),
-        StateSpec("archived", "已归档", "Archived", terminal=True, done=True),
+        StateSpec("received", "登记受理", "Registered", stage="reply", **public_state("received")),
+        StateSpec("assigned", "协调处理", "Being coordinated", stage="reply", **public_state("handling")),
+        StateSpec("deliberated", "已“一事一议”", "Decided in a joint meeting", stage="reply",
+                  public_label_zh="已协调议定", public_label_en="Decided by the departments",
+                  public_explanation_zh="有关部门已召开联席会议研究您的诉求，将按议定意见答复您。",
+                  public_explanation_en="The departments concerned have met about your case and will answer you as they decided."),
+        StateSpec("rectifying", "差评核查整改", "Verifying and rectifying a bad rating", stage="rectify", next_step=False, **public_state("rectifying")),
+        StateSpec("replied", "已答复", "Replied", **public_state("replied")),
+        StateSpec("visited", "已回访", "Return visit done", **public_state("visited")),
+        StateSpec("closed", "已办结", "Closed", done=True, **public_state("closed")),
+        StateSpec("referred", "已解释说明", "Explained", done=True, next_step=False, **public_state("referred")),
+        StateSpec("archived", "已归档", "Archived", terminal=True, done=True, **public_state("archived")),
     ),
     transitions=(
         transition("classify", OPEN, None, DESK, "区分类型", "Classify the type"),
@@ -107,6 +112,17 @@ CATEGORIES = (
              "区行政审批局牵头召开联席会议“一事一议”，议定意见如下：",
              "A joint meeting led by the administrative approval bureau decided as follows:"),
 )
+
+#: The "not yet" type, the only one seed 001 gives a time limit (its joint meeting's reply).
+NOT_YET = "not_yet"
+# seed 001: “暂时办不了”的事项事后议，“一事一议”促解决 ... 原则上3个工作日内给予答复，特别复杂事项5个工作日内给予答复.
+_JOINT_MEETING = ("玄武区“办不成事”反映窗口：“暂时办不了”的事项“一事一议”（区行政审批局牵头召开联席会议）",
+                  "Xuanwu 'couldn't get it done' window: 'not yet' matters settled one case, one discussion "
+                  "(joint meeting led by the district administrative approval bureau)")
+JOINT_MEETING_IN_PRINCIPLE = RuleSource(*_JOINT_MEETING, "原则上3个工作日内给予答复",
+                                        "a reply within 3 working days in principle")
+JOINT_MEETING_COMPLEX = RuleSource(*_JOINT_MEETING, "特别复杂事项5个工作日内给予答复",
+                                   "especially complex matters: a reply within 5 working days")
 
 # seed 001: besides the window, opinions come through 好差评, the complaint phone and the comment book.
 CHANNELS = (
@@ -276,16 +292,17 @@ class Xuanwu(JurisdictionPlugin):
     def portal_categories(self, jurisdiction):
         return CATEGORIES
 
-    # seed 001: a reply within 3 working days in principle, 5 for especially complex matters.
+    # The other three types (and a case not yet classified) get the portal's default setting.
+    # seed 001: only "not yet" matters (暂时办不了, joint meeting) get a reply in 3 working days, 5 if especially complex.
     @hookimpl
     def portal_time_limit(self, jurisdiction, category, complexity, stage):
-        if stage != "reply" or complexity == "simple":
+        if stage != "reply" or category != NOT_YET:
             return None
         if complexity == "especially_complex":
-            return TimeLimit(5, "Xuanwu: especially complex matters answered within 5 working days (seed 001)",
-                             "玄武区：特别复杂事项5个工作日内给予答复（seed 001）")
-        return TimeLimit(3, "Xuanwu: answered within 3 working days in principle (seed 001)",
-                         "玄武区：原则上3个工作日内给予答复（seed 001）")
+            return TimeLimit(5, "Xuanwu: especially complex matters answered within 5 working days",
+                             "玄武区：特别复杂事项5个工作日内给予答复", source=JOINT_MEETING_COMPLEX)
+        return TimeLimit(3, "Xuanwu: answered within 3 working days in principle",
+                         "玄武区：原则上3个工作日内给予答复", source=JOINT_MEETING_IN_PRINCIPLE)
 
     # seed 001: attitude failures 1st/2nd talk + bonus deduction, 3rd dismissal; departments lose assessment points.
     @hookimpl

@@ -218,9 +218,13 @@ def perform(case: Case, action: str, actor: Actor, *, expected_version: int | No
             if wf.state(to_state).terminal:
                 case.archived_at = now
         case.updated_at = now
+        if note:
+            # what the workflow declares now travels with the event: a later change of the
+            # workflow never publishes a note written as internal (portal.public.views)
+            data = {**data, "note_public": t.note_is_public}
         ev = CaseEvent(at=now, actor_id=actor.user_id, actor_role=actor.role,
                        action=action, from_state=from_state, to_state=to_state, note=note,
-                       public=action not in PRIVATE_ACTIONS, data=data)
+                       public=t.shows_publicly, data=data)
         case.events.append(ev)
         stats.record_event(case, ev)
         db.session.commit()
@@ -248,10 +252,6 @@ def check_allowed(case: Case, action: str, actor: Actor, params: dict | None = N
     if case.state not in t.sources:
         raise NotAllowed(_l("This action is not possible while the case is in its current state."))
     return t
-
-
-#: Actions whose event (and note) the public timeline does not show.
-PRIVATE_ACTIONS = frozenset({"note", "assign", "escalate", "flag_overdue", "classify", "extend", "joint_meeting"})
 
 
 def _notify_plugins(case: Case, ev: CaseEvent, jurisdiction_code: str | None = None) -> None:

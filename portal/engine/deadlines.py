@@ -24,14 +24,19 @@ def time_limit_for(case: Case, stage: str):
 
 def _new_row(case: Case, stage: str, started_at: datetime, days: int, rule: str, cal: WorkingCalendar,
              base: CaseDeadline | None = None, paused_days: int = 0, extended_days: int = 0,
-             reason: str = "", rule_zh: str | None = None) -> CaseDeadline:
+             reason: str = "", rule_zh: str | None = None, source=None) -> CaseDeadline:
     total = days + paused_days + extended_days
     result = cal.add_working_days(started_at, total)
     explanation = result.as_dict()
-    if rule_zh is None and base is not None and base.rule == rule:
-        rule_zh = (base.explanation or {}).get("rule_zh")  # a superseding row keeps its rule in both languages
+    if base is not None and base.rule == rule:  # a superseding row keeps its rule's texts and source
+        if rule_zh is None:
+            rule_zh = (base.explanation or {}).get("rule_zh")
+        if source is None:
+            source = (base.explanation or {}).get("source")
     if rule_zh:
         explanation["rule_zh"] = rule_zh  # the Chinese rule text rides in the JSON column (no migration)
+    if source is not None:
+        explanation["source"] = source  # where the rule comes from, or PORTAL_DEFAULT
     row = CaseDeadline(
         stage=stage, started_at=started_at, days=days, rule=rule,
         due_date=result.due_date, due_at=result.due_at,
@@ -50,12 +55,21 @@ def _new_row(case: Case, stage: str, started_at: datetime, days: int, rule: str,
     return row
 
 
+#: ``explanation["source"]`` of a row whose limit is the portal's default setting (no jurisdiction's rule).
+PORTAL_DEFAULT = "portal_default"
+
+
+def stored_source(limit) -> dict | str:
+    """What a row stores of a TimeLimit's source: the document and article, or PORTAL_DEFAULT."""
+    return limit.source.as_dict() if limit.source is not None else PORTAL_DEFAULT
+
+
 def start_stage(case: Case, stage: str, now: datetime) -> CaseDeadline:
     """Close whatever stage was running and start ``stage`` with its time limit."""
     close_active(case, now)
     limit = time_limit_for(case, stage)
     return _new_row(case, stage, now, limit.days, limit.rule, calendar_for(case.jurisdiction),
-                    rule_zh=limit.rule_zh)
+                    rule_zh=limit.rule_zh, source=stored_source(limit))
 
 
 def close_active(case: Case, now: datetime) -> None:
@@ -77,7 +91,7 @@ def recompute_for_classification(case: Case) -> CaseDeadline | None:
     return _new_row(case, active.stage, active.started_at, limit.days, limit.rule,
                     calendar_for(case.jurisdiction), base=active,
                     paused_days=active.paused_days, extended_days=active.extended_days,
-                    reason=active.extension_reason, rule_zh=limit.rule_zh)
+                    reason=active.extension_reason, rule_zh=limit.rule_zh, source=stored_source(limit))
 
 
 def resume(case: Case, now: datetime) -> int:

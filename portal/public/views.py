@@ -6,17 +6,18 @@ nothing of the complainant, the staff or the internal notes is passed to templat
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from ..engine.deadlines import is_overdue
+from ..contracts import RuleSource
+from ..engine.deadlines import PORTAL_DEFAULT, is_overdue, stored_source
 from ..i18n import choose, lang, pick
 from ..models import Case, CaseDeadline
 from ..privacy import complainant_values, redact
+from ..rule_sources import strip_internal_tag
 
 ACTION_LABELS = {
     "file": _l("Received"),
@@ -32,8 +33,12 @@ ACTION_LABELS = {
 }
 #: A rating the sweep recorded by the jurisdiction's default (portal_default_rating), not the person's.
 DEFAULTED_RATING_LABEL = _l("Rated by default: no rating was given in time")
-#: Only these actions' notes are written for the person (the reply, the referral, what to bring).
-PUBLIC_NOTE_ACTIONS = frozenset({"reply", "refer", "pause"})
+#: Events written before transitions declared their note's publicity: only these actions'
+#: notes were written for the person (the reply, the referral, what to bring). Newer events
+#: carry the workflow's declaration with them (``data["note_public"]``, see engine.cases).
+LEGACY_PUBLIC_NOTE_ACTIONS = frozenset({"reply", "refer", "pause"})
+#: A limit no jurisdiction adopted: the portal's setting, attributed to nobody.
+PORTAL_DEFAULT_SOURCE = _l("The portal's default setting (it can be changed); no rule of this jurisdiction sets this limit.")
 
 OUTCOME_LABELS = {
     "resolved": _l("Resolved"),
@@ -52,8 +57,6 @@ STAGE_LABELS = {
 RATING_LABELS = {5: _l("Very satisfied"), 4: _l("Satisfied"), 3: _l("Basically satisfied"),
                  2: _l("Dissatisfied"), 1: _l("Very dissatisfied")}
 
-# Internal source references ("(seed 002)", "(DOMAIN national rules)") are for staff, not the public.
-_SOURCE_REF = re.compile(r"\s*[(（](?:seed \d+|DOMAIN[^)）]*|core default)[)）]\s*$", re.IGNORECASE)
 
 
 @dataclass
@@ -81,6 +84,7 @@ class DeadlineView:
     due_at: datetime
     started_at: datetime
     rule: str
+    source: str
     paused_days: int
     extended_days: int
     active: bool
@@ -119,24 +123,53 @@ def _parse_day(value) -> date | None:
 
 
 def public_rule(rule: str) -> str:
-    """The stored rule without the internal source reference."""
-    return _SOURCE_REF.sub("", rule or "").strip()
+    """A stored rule text without an internal reference (old rows and default ratings had them)."""
+    return strip_internal_tag(rule)
+
+
+def _todays_limit(d: CaseDeadline):
+    """For a row stored before rules carried their source: today's limit its text stands for."""
+    if "source" in (d.explanation or {}) or not d.rule:
+        return None
+    host = current_app.extensions.get("portal_plugins")
+    return host.limit_for_stored(d.rule, d.days) if host is not None else None
 
 
 def rule_text(d: CaseDeadline) -> str:
-    """A stored deadline's rule in the reader's language, with its source reference.
+    """A stored deadline's rule in the reader's language, never with an internal reference.
 
     English readers get ``rule``; Chinese readers the Chinese text stored with the row
-    (``explanation["rule_zh"]``, written since rules have one), else the text today's plugins
-    give that English rule, converted with s2t for zh_Hant; else the English rule as stored.
+    (``explanation["rule_zh"]``), converted with s2t for zh_Hant; else the English rule as
+    stored. A row stored before rules carried their source is shown in today's wording of
+    the limit it stands for (the same days), where one is known.
     """
-    if lang() == "en":
-        return d.rule or ""
-    zh = (d.explanation or {}).get("rule_zh") or ""
-    if not zh:
-        host = current_app.extensions.get("portal_plugins")
-        zh = host.rule_zh(d.rule) if host is not None and d.rule else ""
-    return choose(zh, d.rule or "") if zh else (d.rule or "")
+    limit = _todays_limit(d)
+    en, zh = (limit.rule, limit.rule_zh) if limit is not None else \
+        (d.rule or "", (d.explanation or {}).get("rule_zh") or "")
+    text = choose(zh, en) if zh and lang() != "en" else en
+    return strip_internal_tag(text)
+
+
+def format_source(source: RuleSource) -> str:
+    document = choose(source.document_zh, source.document_en)
+    article = choose(source.article_zh, source.article_en)
+    return str(_l("%(document)s: %(article)s", document=document, article=article)) if article else document
+
+
+def rule_source(d: CaseDeadline) -> str:
+    """Where a stored deadline's rule comes from, in the reader's language: the jurisdiction's
+    document and article, or the portal's default setting; "" for an old row nobody's rule
+    matches (its source is unknown, and no source is better than a wrong one)."""
+    stored = (d.explanation or {}).get("source")
+    if stored is None:
+        limit = _todays_limit(d)
+        if limit is None:
+            return ""
+        stored = stored_source(limit)
+    if stored == PORTAL_DEFAULT:
+        return str(PORTAL_DEFAULT_SOURCE)
+    source = RuleSource.from_dict(stored)
+    return format_source(source) if source is not None else ""
 
 
 def deadline_view(d: CaseDeadline, now: datetime | None = None) -> DeadlineView:
@@ -151,7 +184,7 @@ def deadline_view(d: CaseDeadline, now: datetime | None = None) -> DeadlineView:
     now = now or datetime.now(timezone.utc)
     return DeadlineView(
         stage=d.stage, stage_label=str(STAGE_LABELS.get(d.stage, d.stage)), days=d.days, due_date=d.due_date,
-        due_at=d.due_at, started_at=d.started_at, rule=public_rule(rule_text(d)), paused_days=d.paused_days,
+        due_at=d.due_at, started_at=d.started_at, rule=rule_text(d), source=rule_source(d), paused_days=d.paused_days,
         extended_days=d.extended_days, active=d.active, met_at=d.met_at,
         overdue=d.is_overdue(now), unknown_years=d.unknown_years or "",
         counted=counted, makeup_days=makeup, skipped=skipped,
@@ -168,11 +201,64 @@ def _workflow(case: Case):
     return host.for_jurisdiction(case.jurisdiction.code).portal_workflow()
 
 
+def note_is_public(ev) -> bool:
+    """An event's note shows to the person only if its transition declared it public when the
+    event was written (``data["note_public"]``); a later change of the workflow never publishes
+    a note written as internal. Events from before that declaration follow the old fixed list."""
+    data = ev.data or {}
+    if "note_public" in data:
+        return bool(data["note_public"])
+    return ev.action in LEGACY_PUBLIC_NOTE_ACTIONS
+
+
+#: What the person reads for a state whose workflow gives no public texts, by the kind of state.
+FALLBACK_PUBLIC_STATES = {
+    "rectify": (_l("Being checked and put right"),
+                _l("You were not satisfied with our answer. We are checking it and putting it right, and will answer you again.")),
+    "stage": (_l("Being handled"), _l("Your case is being handled. You will be answered by the date shown.")),
+    "done": (_l("Closed"), _l("Your case is closed.")),
+}
+
+
+def public_texts(state) -> tuple[str, str]:
+    """A state's public label and explanation in the reader's language: as the workflow declares
+    them, else by the kind of state (running a stage, finished); else the staff label alone."""
+    if state.public_label_zh or state.public_label_en:
+        return pick(state, "public_label"), pick(state, "public_explanation")
+    if state.stage == "rectify":
+        kind = "rectify"
+    elif state.stage:
+        kind = "stage"
+    elif state.done or state.terminal:
+        kind = "done"
+    else:
+        return pick(state, "label"), ""
+    label, explanation = FALLBACK_PUBLIC_STATES[kind]
+    return str(label), str(explanation)
+
+
 def state_label(case: Case) -> str:
+    """The staff's label of the case's state (staff pages)."""
     try:
         return pick(_workflow(case).state(case.state), "label")
     except KeyError:
         return case.state
+
+
+def public_state_of(case: Case) -> tuple[str, str]:
+    try:
+        return public_texts(_workflow(case).state(case.state))
+    except KeyError:
+        return case.state, ""
+
+
+def next_steps(wf) -> list[tuple[str, str]]:
+    """What happens next, for the receipt: the workflow's public steps with their explanations,
+    else its published closed-loop steps."""
+    steps = [public_texts(s) for s in wf.public_steps()]
+    if steps:
+        return steps
+    return [(choose(z, e), "") for z, e in zip(wf.steps_zh, wf.steps_en)]
 
 
 def outcome_label(case: Case) -> str:
@@ -196,7 +282,7 @@ def public_case_view(case: Case) -> dict:
         if label is None:
             t = wf.transition(ev.action)
             label = pick(t, "label") if t else ev.action
-        note = redact(ev.note, known) if ev.action in PUBLIC_NOTE_ACTIONS else ""
+        note = redact(ev.note, known) if note_is_public(ev) else ""
         events.append(PublicEvent(ev.at, str(label), note))
     now = datetime.now(timezone.utc)
     stored = [d for d in case.deadlines if not d.superseded]
@@ -206,8 +292,11 @@ def public_case_view(case: Case) -> dict:
     except KeyError:
         done = False
     last_rating = case.ratings[-1] if case.ratings else None
+    state, state_explanation = public_state_of(case)
     return {
-        "state": state_label(case),
+        "state": state,
+        "state_explanation": state_explanation,
+        "next_steps": next_steps(wf),
         "done": done,
         "events": events,
         "reply": redact(case.reply, known),
@@ -225,7 +314,7 @@ def public_case_view(case: Case) -> dict:
         "rating": str(RATING_LABELS.get(last_rating.level, "")) if last_rating else "",
         "rated_at": last_rating.at if last_rating else None,
         "rating_defaulted": bool(last_rating and last_rating.source == "default"),
-        "default_rule": public_rule(default_rating_rule(case)) if last_rating and last_rating.source == "default" else "",
+        "default_rule": default_rating_rule(case) if last_rating and last_rating.source == "default" else "",
     }
 
 
@@ -239,5 +328,5 @@ def default_rating_rule(case: Case) -> str:
     data = ev.data or {}
     rule, zh = data.get("rule") or "", data.get("rule_zh") or ""
     if lang() == "en" or not zh:
-        return rule or zh
-    return choose(zh, rule)
+        return strip_internal_tag(rule or zh)
+    return strip_internal_tag(choose(zh, rule))

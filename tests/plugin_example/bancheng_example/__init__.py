@@ -12,6 +12,7 @@ from portal.toolkit import (
     JurisdictionPlugin,
     JurisdictionSpec,
     RoleSpec,
+    RuleSource,
     TimeLimit,
     Vocabulary,
     WindowSpec,
@@ -62,8 +63,10 @@ class ExampleCounty(JurisdictionPlugin):
     @hookimpl
     def portal_time_limit(self, jurisdiction, category, complexity, stage):
         if stage == "reply" and complexity == "general":
-            return TimeLimit(2, "Example County: general matters answered within 2 working days (fictional)",
-                             "示例县：一般事项2个工作日内答复（虚构规则）")
+            return TimeLimit(2, "Example County: general matters answered within 2 working days",
+                             "示例县：一般事项2个工作日内答复",
+                             source=RuleSource("示例县“办不成事”窗口工作规则（虚构）", "Example County window rules (fictional)",
+                                               "第五条", "Article 5"))
         return None
 
 
