@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .extensions import db
+from .hookspecs import hookimpl
 from .models import Notification, StaffUser
 
 
@@ -120,6 +121,17 @@ def unique(*groups) -> list[StaffUser]:
             if u is not None and u.active:
                 seen.setdefault(u.id, u)
     return list(seen.values())
+
+
+class CaseNotifier:
+    """The staff notices as a subscriber of ``portal_case_transitioned``, like any plugin's: the
+    engine only announces that an action was committed. ``PluginHost`` registers it beside the core
+    defaults for every jurisdiction; it answers first, so a plugin's failing subscriber does not
+    cost anybody a notice."""
+
+    @hookimpl(tryfirst=True)
+    def portal_case_transitioned(self, jurisdiction, case, event):
+        on_case_event(case, event)
 
 
 def on_case_event(case, ev) -> None:

@@ -18,6 +18,10 @@ from .contracts import COMPLEXITIES, JurisdictionSpec, StaffPages
 
 ENTRY_POINT_GROUP = "portal"
 CORE_PLUGIN_NAME = "core"
+#: The core's subscriber of case actions (portal/notify.py), registered like a plugin.
+NOTIFIER_NAME = "core-notifications"
+#: Registered by the core itself, answering for every jurisdiction.
+CORE_NAMES = frozenset({CORE_PLUGIN_NAME, NOTIFIER_NAME})
 
 
 class PluginError(RuntimeError):
@@ -59,7 +63,11 @@ class PluginHost:
         from . import defaults
 
         self.pm.register(defaults.CorePlugin(), name=CORE_PLUGIN_NAME)
-        self._versions: dict[str, str] = {CORE_PLUGIN_NAME: _dist_version("bancheng-portal")}
+        from .notify import CaseNotifier
+
+        self.pm.register(CaseNotifier(), name=NOTIFIER_NAME)
+        core_version = _dist_version("bancheng-portal")
+        self._versions: dict[str, str] = {CORE_PLUGIN_NAME: core_version, NOTIFIER_NAME: core_version}
         self._owner: dict[str, str] = {}
         self._specs: dict[str, JurisdictionSpec] = {}
         self._subsets: dict[tuple[str, str], object] = {}
@@ -164,7 +172,7 @@ class PluginHost:
         if caller is None:
             owner = self.owner_of(jurisdiction)
             others = [
-                p for n, p in self.pm.list_name_plugin() if n not in (owner, CORE_PLUGIN_NAME)
+                p for n, p in self.pm.list_name_plugin() if n != owner and n not in CORE_NAMES
             ]
             caller = self.pm.subset_hook_caller(hook_name, remove_plugins=others)
             self._subsets[key] = caller

@@ -118,3 +118,40 @@ def test_staff_of_other_jurisdictions_are_never_notified(make_app):
         engine.perform(case, "reply", engine.Actor.staff(here), note="已答复。")
         got = recipients("answered")
         assert "km-sup-n" in got and "xw-sup-n" not in got and there.id
+
+
+def test_staff_notices_are_a_subscriber_that_a_failing_plugin_subscriber_cannot_stop(make_app, tmp_path):
+    """Issue 11, part 9: the staff notices subscribe to portal_case_transitioned like any plugin
+    (the engine only announces the committed action); they answer first, so a plugin whose own
+    subscriber raises neither loses the notice nor turns the saved action into an error."""
+    from portal.hookspecs import hookimpl
+    from portal.plugins import NOTIFIER_NAME
+
+    class Broken:
+        code = "broken"
+
+        @hookimpl
+        def portal_jurisdictions(self):
+            from portal.toolkit import DepartmentSpec, JurisdictionSpec
+
+            return [JurisdictionSpec("broken", "故障区", "Broken district", "district", case_prefix="BRK",
+                                     departments=(DepartmentSpec("broken-hr", "人社局", "HR bureau"),))]
+
+        @hookimpl
+        def portal_case_transitioned(self, jurisdiction, case, event):
+            raise RuntimeError("the plugin's own subscriber fails")
+
+    app = make_app(PORTAL_JURISDICTIONS=[], PORTAL_EXTRA_PLUGINS={"broken": Broken()})
+    with app.app_context():
+        host = app.extensions["portal_plugins"]
+        assert NOTIFIER_NAME in [impl.plugin_name for impl in host.hook.portal_case_transitioned.get_hookimpls()]
+        j = jurisdiction("broken")
+        handler = quick_staff("b-handler", "handler", "broken", j.departments[0])
+        handler.email = "b-handler@example.invalid"
+        clerk = quick_staff("b-clerk", "clerk", "broken")
+        db.session.commit()
+        case = file("broken").case
+        ev = engine.perform(case, "assign", engine.Actor.staff(clerk), params={"lead_department_id": j.departments[0].id})
+        assert ev.id is not None and case.state == "assigned"
+        assert recipients("assigned") == {"b-handler"}
+        assert "b-handler@example.invalid" in mail(app)

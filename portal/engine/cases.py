@@ -261,13 +261,12 @@ PRIVATE_ACTIONS = frozenset({"note", "assign", "escalate", "flag_overdue", "clas
 
 
 def _notify_plugins(case: Case, ev: CaseEvent, jurisdiction_code: str | None = None) -> None:
-    """After the commit: a failing plugin or notifier must not turn a saved action into an error."""
-    from ..notify import on_case_event
-
+    """After the commit, announce the action to its subscribers (``portal_case_transitioned``: the
+    owner plugin's and the core's staff notices, portal/notify.py). A failing subscriber must not
+    turn a saved action into an error."""
     try:
         code = jurisdiction_code or case.jurisdiction.code
         plugins().for_jurisdiction(code).portal_case_transitioned(case=case, event=ev)
-        on_case_event(case, ev)
     except Exception:  # noqa: BLE001 - logged; the case and its event are already saved
         db.session.rollback()
         current_app.logger.exception("after-action hooks failed for case %s", case.number)
