@@ -136,18 +136,49 @@ class CaseNotifier:
 
 def on_case_event(case, ev) -> None:
     """Tell the people concerned: the departments when assigned, the first receiver (or the
-    supervisors) when answered, supervisors and lead department when a bad rating sends it back."""
+    supervisors) when answered, supervisors and lead department when a bad rating sends it back;
+    and the first receiver of every other step (first-contact responsibility)."""
     from flask_babel import gettext as _
 
     body = f"{case.number}\n{case.matter}"
+    told: list = []
     if ev.action == "assign" and case.lead_department_id:
-        notify(f"assign:{ev.id}", department_handlers(case), "assigned",
+        told = department_handlers(case)
+        notify(f"assign:{ev.id}", told, "assigned",
                _("[%(number)s] assigned to your department", number=case.number), body, case)
     elif ev.action in ("reply", "refer"):
         # Xuanwu's first-contact responsibility: whoever received it first hears how it ended;
         # a case filed online has no first receiver, so the supervisors hear instead.
-        people = unique([case.first_receiver]) or staff_of(case, ("supervisor",))
-        notify(f"reply:{ev.id}", people, "answered", _("[%(number)s] answered", number=case.number), body, case)
+        told = unique([case.first_receiver]) or staff_of(case, ("supervisor",))
+        notify(f"reply:{ev.id}", told, "answered", _("[%(number)s] answered", number=case.number), body, case)
     elif ev.action == "rate_bad":
-        notify(f"badrating:{ev.id}", unique(staff_of(case, ("supervisor",)), department_handlers(case, False)),
+        told = unique(staff_of(case, ("supervisor",)), department_handlers(case, False))
+        notify(f"badrating:{ev.id}", told,
                "bad_rating", _("[%(number)s] bad rating: verify and rectify", number=case.number), body, case)
+    _tell_first_contact(case, ev, told)
+
+
+#: Steps the first receiver is not told of: the filing itself (they took it or were named on it)
+#: and internal notes (not a step of the case).
+NOT_A_STEP = frozenset({"file", "note"})
+
+
+def _tell_first_contact(case, ev, told) -> None:
+    """First-contact responsibility (首问负责制, seed 001): the staff member who first received the
+    matter stays responsible after it moves on, so they hear of every step of the case, unless
+    they took it themselves or were already told of it."""
+    from flask_babel import gettext as _
+
+    first = case.first_receiver
+    if first is None or not first.active or ev.action in NOT_A_STEP or ev.actor_id == first.id:
+        return
+    if any(u is not None and u.id == first.id for u in told):
+        return
+    from .i18n import pick
+
+    workflow = current_app.extensions["portal_plugins"].for_jurisdiction(case.jurisdiction.code).portal_workflow()
+    step = workflow.transition(ev.action)
+    notify(f"firstcontact:{ev.id}", [first], "first_contact",
+           _("[%(number)s] %(step)s (a case you received first)", number=case.number,
+             step=pick(step, "label") if step is not None else ev.action),
+           f"{case.number}\n{case.matter}", case)

@@ -120,6 +120,7 @@ def file_case(
     complexity: str = "general",
     extra: dict | None = None,
     receiver: StaffUser | None = None,
+    first_contact: StaffUser | None = None,
     guide_id: int | None = None,
     attachments: list[dict] | None = None,
     now: datetime | None = None,
@@ -130,7 +131,11 @@ def file_case(
     ``submission``: the public form's one-time submission id. Its keyed hash is stored under
     a unique index, so a second filing of the same form fails with an IntegrityError (the
     caller finds the first case with ``numbering.submission_key``), and the access code is
-    derived from it, so both answers of a double-click show the same code."""
+    derived from it, so both answers of a double-click show the same code.
+
+    ``receiver``: the staff member who takes the case in (a walk-in), recorded on the first event;
+    ``first_contact``: the staff member who first met the person, if somebody else (a service
+    window that could not help): the case's first receiver under first-contact responsibility."""
     now = now or utcnow()
     matter = (matter or "").strip()
     description = (description or "").strip()
@@ -165,7 +170,9 @@ def file_case(
             state=wf.initial,
             workflow=wf.name,
             escalation_tier=tiers[0].code if tiers else "",
-            first_receiver=receiver,
+            # first-contact responsibility (seed 001): who first met the person; by default whoever
+            # takes the case in at the window
+            first_receiver=first_contact or receiver,
             guide_id=guide_id,
             received_at=now,
             updated_at=now,
@@ -180,7 +187,8 @@ def file_case(
             at=now, actor_id=receiver.id if receiver else None,
             actor_role=receiver.role if receiver else "public", action="file",
             from_state="", to_state=wf.initial, note="", public=True,
-            data={"channel": channel, "first_receiver": receiver.display_name if receiver else None},
+            data={"channel": channel,
+                  "first_receiver": (first_contact or receiver).display_name if (first_contact or receiver) else None},
         ))
         ev = case.events[-1]
         written = [case, ev, *case.deadlines, *case.attachments]

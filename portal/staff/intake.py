@@ -1,5 +1,7 @@
 """Walk-in intake: a clerk files a case for the person at the window on the jurisdiction's
-own form, and is recorded as its first receiver (Xuanwu's first-contact responsibility).
+own form. Under first-contact responsibility (seed 001) the case's first receiver is whoever
+first met the person: the clerk, or the staff member at the service window the person came from,
+chosen from the jurisdiction's staff.
 
 The receipt shows the access code once, as the public receipt does; it is stored only
 hashed, so a lost code cannot be shown again.
@@ -7,12 +9,14 @@ hashed, so a lost code cannot be shown again.
 from __future__ import annotations
 
 from flask import abort, current_app, redirect, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from ..engine import cases as engine
 from ..extensions import db
 from ..forms import extra_data
-from ..models import ScreeningRecord
+from ..models import ScreeningRecord, StaffUser
 from ..privacy import redact
 from ..public.attachments import AttachmentError, discard_files, validate_attachments, write_files
 from ..public.filing import intake_form_for, screen
@@ -26,6 +30,23 @@ RECEIPT_KEY = "staff_receipt"
 
 def _windows(j):
     return [w for c in j.centres for w in c.windows]
+
+
+def first_contact_choices(j) -> list[StaffUser]:
+    """Who may be named as the person's first contact: the signed-in clerk first, then the
+    jurisdiction's active staff (first-contact responsibility, seed 001: whoever first met the
+    person, at a service window or here, stays responsible)."""
+    others = db.session.scalars(select(StaffUser).where(
+        StaffUser.jurisdiction_id == j.id, StaffUser.active.is_(True), StaffUser.id != current_user.id)
+        .order_by(StaffUser.display_name, StaffUser.id)).all()
+    return [current_user._get_current_object(), *others]
+
+
+def _chosen_first_contact(choices, raw: str | None):
+    """The chosen staff member, the clerk when nothing was chosen, None for a value not offered."""
+    if not raw:
+        return choices[0]
+    return next((u for u in choices if str(u.id) == raw), None)
 
 
 @bp.route("/intake", methods=["GET", "POST"])
@@ -42,7 +63,11 @@ def intake():
             form.centre.data = j.centres[0].code
     errors: list[str] = []
     refusal = None
-    if form.validate_on_submit():
+    contacts = first_contact_choices(j)
+    first_contact = _chosen_first_contact(contacts, request.form.get("first_contact"))
+    if request.method == "POST" and first_contact is None:
+        errors.append(_("Choose the first contact from the list: a staff member of this jurisdiction."))
+    if form.validate_on_submit() and first_contact is not None:
         window = None
         if request.form.get("window"):
             window = next((w for w in windows if str(w.id) == request.form["window"]), None)
@@ -72,6 +97,7 @@ def intake():
                         complainant={"name": form.name.data, "phone": form.phone.data,
                                      "id_number": form.id_number.data, "address": form.address.data},
                         extra=extra_data(form), attachments=written, receiver=current_user,
+                        first_contact=first_contact,
                     )
                 except Exception:
                     discard_files(written)
@@ -81,7 +107,8 @@ def intake():
     status = 422 if request.method == "POST" and (errors or form.errors) else 200
     return render_for(j.code, "staff/intake.html", form=form, jurisdiction=j, jurisdictions=visible_jurisdictions(),
                            windows=windows, errors=errors, refusal=refusal,
-                           chosen_window=request.form.get("window", "")), status
+                           chosen_window=request.form.get("window", ""), contacts=contacts,
+                           chosen_contact=request.form.get("first_contact", "")), status
 
 
 @bp.route("/intake/<number>/receipt")
