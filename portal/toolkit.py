@@ -11,11 +11,15 @@ from flask_babel import lazy_gettext
 from wtforms import validators
 
 from .contracts import (  # noqa: F401  (re-exported)
+    CALENDAR_DAYS,
+    WORKING_DAYS,
+    WORKING_HOURS,
     AccountabilityOutcome,
     Branding,
     Category,
     CentreSpec,
     Channel,
+    ClockSpec,
     DefaultRating,
     DepartmentSpec,
     EscalationTier,
@@ -28,6 +32,8 @@ from .contracts import (  # noqa: F401  (re-exported)
     Transition,
     WindowSpec,
     Workflow,
+    WorkingHours,
+    stage_clocks,
 )
 from .hookspecs import hookimpl  # noqa: F401
 

@@ -30,6 +30,7 @@ from portal.toolkit import (
     JurisdictionSpec,
     ScreeningResult,
     TimeLimit,
+    WorkingHours,
     core_workflow,
     hookimpl,
 )
@@ -54,6 +55,7 @@ SAMPLE_ARGS = {
     "portal_time_limit": {"category": None, "complexity": "general", "stage": "reply"},
     "portal_escalation_tiers": {},
     "portal_holiday_overrides": {},
+    "portal_working_hours": {},
     "portal_accountability_outcome": {"kind": "attitude", "occurrence": 3},
     "portal_default_rating": {},
 }
@@ -120,6 +122,11 @@ class Rogue(JurisdictionPlugin):
     def portal_escalation_tiers(self, jurisdiction):
         self._seen("portal_escalation_tiers", jurisdiction)
         return (EscalationTier("rogue", "ROGUE", "ROGUE"),)
+
+    @hookimpl(tryfirst=True)
+    def portal_working_hours(self, jurisdiction):
+        self._seen("portal_working_hours", jurisdiction)
+        return WorkingHours.parse("00:00-23:59", "ROGUE")
 
     @hookimpl(tryfirst=True)
     def portal_holiday_overrides(self, jurisdiction):

@@ -84,11 +84,11 @@ def allowed_actions(case: Case, actor: Actor):
             return []
     out = []
     for t in wf.allowed(case.state, actor.role):
-        if t.action == "resume" and not case.is_paused:
+        if t.action == "resume" and not deadlines.can_resume(case):
             continue
-        if t.action == "pause" and case.is_paused:
+        if t.action == "pause" and not deadlines.can_pause(case):
             continue
-        if t.action in ("extend", "flag_overdue") and case.active_deadline is None:
+        if t.action in ("extend", "flag_overdue") and not case.running_deadlines:
             continue
         if t.action == "escalate" and _next_tier(case) is None:
             continue
@@ -180,9 +180,7 @@ def file_case(
         # built outside the session and written by filing_db (Core INSERTs, no unit of work)
         for a in attachments or ():
             case.attachments.append(Attachment(**a))
-        stage = wf.state(wf.initial).stage
-        if stage:
-            deadlines.start_stage(case, stage, now)
+        deadlines.start_at_filing(case, now, wf.initial)
         case.events.append(CaseEvent(
             at=now, actor_id=receiver.id if receiver else None,
             actor_role=receiver.role if receiver else "public", action="file",
@@ -234,15 +232,9 @@ def perform(case: Case, action: str, actor: Actor, *, expected_version: int | No
         if effect is not None:
             data = effect(case, actor, note, params, now) or {}
         if to_state != from_state:
-            old_stage = wf.state(from_state).stage
-            new_stage = wf.state(to_state).stage
             case.state = to_state
-            if new_stage != old_stage:
-                if new_stage:
-                    deadlines.start_stage(case, new_stage, now)
-                else:
-                    deadlines.close_active(case, now)
-                case.overdue_flagged = False
+        deadlines.on_action(case, action, from_state, to_state, now)  # clocks stop and start
+        if to_state != from_state:
             if wf.state(to_state).done and case.closed_at is None:
                 case.closed_at = now  # workflows close in different steps; "done" is what counts
             if wf.state(to_state).terminal:
@@ -348,17 +340,29 @@ def _escalate(case, actor, note, params, now):
     return {"from_tier": old, "to_tier": tier.code}
 
 
+def _clock_param(case, params) -> str | None:
+    """The clock an action names (``params["clock"]``), which must be running; None = not named."""
+    clock = (params.get("clock") or "").strip() if isinstance(params.get("clock"), str) else params.get("clock")
+    if not clock:
+        return None
+    if clock not in {d.clock for d in case.running_deadlines}:
+        raise Invalid(_l("No such deadline is running on this case."))
+    return clock
+
+
 def _pause(case, actor, note, params, now):
-    if case.paused_at is not None:
+    clock = _clock_param(case, params)
+    if not deadlines.can_pause(case) or (clock and not deadlines.chosen(case, clock, paused=False)):
         raise NotAllowed(_l("The clock is already paused."))
-    case.paused_at = now
-    return {}
+    return {"clocks": deadlines.pause(case, now, clock)}
 
 
 def _resume(case, actor, note, params, now):
-    if case.paused_at is None:
+    clock = _clock_param(case, params)
+    if not deadlines.can_resume(case) or (clock and not deadlines.chosen(case, clock, paused=True)):
         raise NotAllowed(_l("The clock is not paused."))
-    return {"paused_working_days": deadlines.resume(case, now)}
+    clocks = [d.clock for d in deadlines.chosen(case, clock, paused=True)]
+    return {"paused_working_days": deadlines.resume(case, now, clock), "clocks": clocks}
 
 
 def _extend(case, actor, note, params, now):
@@ -368,15 +372,20 @@ def _extend(case, actor, note, params, now):
         days = 0
     if days < 1 or days > 60:
         raise Invalid(_l("An extension must be between 1 and 60 working days."))
-    if case.active_deadline is None:
+    if not case.running_deadlines:
         raise NotAllowed(_l("No deadline is running."))
-    row = deadlines.extend(case, days, note)
-    return {"days": days, "due_date": row.due_date.isoformat()}
+    row = deadlines.extend(case, days, note, _clock_param(case, params))
+    return {"days": days, "due_date": row.due_date.isoformat(), "clock": row.clock}
 
 
 def _flag_overdue(case, actor, note, params, now):
-    case.overdue_flagged = True
-    return {}
+    """The sweep names the clock that ran out; without one, every overdue running clock."""
+    clock = _clock_param(case, params)
+    rows = deadlines.chosen(case, clock) if clock else (deadlines.overdue_clocks(case, now) or case.running_deadlines)
+    for row in rows:
+        row.overdue_flagged = True
+    deadlines.sync_case(case)
+    return {"clocks": [r.clock for r in rows]}
 
 
 def _rate(case, actor, note, params, now):
