@@ -149,3 +149,24 @@ def test_rule_core_default_is_one_clock_per_stage(core_app):
     assert [c.code for c in DEFAULT_WORKFLOW.clock_specs()] == ["reply", "rectify"]
     case = file("demo", now=shanghai(2026, 3, 2, 10, 0)).case
     assert [(d.clock, d.stage, d.unit) for d in case.running_deadlines] == [("reply", "reply", "working_days")]
+
+
+def test_staff_and_public_pages_show_every_running_clock_in_plain_words(county):
+    from .factories import login
+
+    app, j, people = county
+    filed = file("twoclocks", now=shanghai(2026, 4, 3, 16, 30))
+    case = filed.case
+    client = app.test_client()
+    login(client, "tc-super")
+    staff_page = client.get(f"/staff/cases/{case.number}?lang=en").get_data(as_text=True)
+    assert "First response" in staff_page and "Invented: a first response within 2 working hours" in staff_page
+    assert "2 working hours" in staff_page and "Reply" in staff_page
+    from portal.public.views import public_case_view
+
+    with app.test_request_context("/?lang=en"):
+        view = public_case_view(case)
+        labels = [(d.stage_label, d.unit, d.days) for d in view["running"]]
+    assert labels == [("First response", "working_hours", 2), ("Answer", "working_days", 2)]
+    assert "first_response" not in repr([d.rule for d in view["running"]])
+    assert all("Invented" in d.rule for d in view["running"])
