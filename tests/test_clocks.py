@@ -170,3 +170,23 @@ def test_staff_and_public_pages_show_every_running_clock_in_plain_words(county):
     assert labels == [("First response", "working_hours", 2), ("Answer", "working_days", 2)]
     assert "first_response" not in repr([d.rule for d in view["running"]])
     assert all("Invented" in d.rule for d in view["running"])
+
+
+def test_rule_on_time_means_every_clock_that_closed_was_met_and_rollups_match_a_rebuild(county):
+    """Portal definition (docs/plugins.md, Clocks): a case is on time when every clock run that
+    has closed was met in time; a late first response makes the case late even if the reply
+    was in time. Roll-ups kept by the engine equal a rebuild from the cases."""
+    from portal import stats
+    from portal.stats import rollup
+
+    app, j, people = county
+    late_first = friday_case()
+    act(late_first, "reply", people["handler"], note="done", now=shanghai(2026, 4, 7, 11, 0))  # 1 h late
+    in_time = friday_case()
+    act(in_time, "reply", people["handler"], note="done", now=shanghai(2026, 4, 7, 9, 30))
+    rows = {r.case_id: r for r in db.session.execute(select(rollup.stats_case)).all()}
+    assert (rows[late_first.id].deadline_closed, rows[late_first.id].on_time) == (True, False)
+    assert (rows[in_time.id].deadline_closed, rows[in_time.id].on_time) == (True, True)
+    before = (rollup.current_rows(), rollup.current_cases())
+    stats.rebuild()
+    assert (rollup.current_rows(), rollup.current_cases()) == before
