@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from .complexity import complexity_choices
 from .contracts import ActionField, ActionSpec
-from .engine import effects
+from .engine import deadlines, effects
 from .i18n import pick, rating_choices
 
 METHOD_LABELS = {"phone": _l("By phone"), "in_person": _l("In person")}
@@ -38,7 +38,7 @@ def _next_tier_text(case):
 
 
 def _clock_running(case):
-    return case.active_deadline is not None
+    return bool(case.running_deadlines)
 
 
 CORE_ACTIONS = (
@@ -62,8 +62,8 @@ CORE_ACTIONS = (
     ActionSpec("escalate", effect=effects.escalate, describe=_next_tier_text,
                available=lambda case: effects.next_tier(case) is not None,
                data_labels=(("to_tier", _l("Escalated to")),)),
-    ActionSpec("pause", effect=effects.pause, available=lambda case: not case.is_paused),
-    ActionSpec("resume", effect=effects.resume, available=lambda case: case.is_paused,
+    ActionSpec("pause", effect=effects.pause, available=deadlines.can_pause),
+    ActionSpec("resume", effect=effects.resume, available=deadlines.can_resume,
                data_labels=(("paused_working_days", _l("Working days paused")),)),
     ActionSpec("extend", effect=effects.extend, available=_clock_running, note_label=_l("Reason for the extension"),
                fields=(ActionField("days", _l("Extra working days"), "integer", required=True, default=3,

@@ -39,7 +39,14 @@ __all__ = [
     "SHANGHAI", "DATA_PATH", "DayKind", "WorkingCalendar", "DeadlineResult",
     "UnknownYearWarningInfo", "builtin_calendar", "is_working_day", "add_working_days",
     "working_days_between", "notice_year", "local_date", "build_data_from_chinese_calendar",
+    "WORKING_DAYS", "CALENDAR_DAYS", "WORKING_HOURS", "UNITS", "WorkingHours", "DEFAULT_WORKING_HOURS",
 ]
+
+#: The units a time limit can be counted in (TimeLimit.unit, CaseDeadline.unit).
+WORKING_DAYS = "working_days"
+CALENDAR_DAYS = "calendar_days"
+WORKING_HOURS = "working_hours"
+UNITS = (WORKING_DAYS, CALENDAR_DAYS, WORKING_HOURS)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DATA_PATH = Path(__file__).with_name("data") / "cn_workdays.json"
@@ -124,6 +131,7 @@ class DeadlineResult:
     makeup_days: list[date]
     unknown_years: list[int]
     warning: UnknownYearWarningInfo | None = field(default=None, compare=False)
+    unit: str = WORKING_DAYS
 
     @property
     def flagged(self) -> bool:
@@ -147,6 +155,7 @@ class DeadlineResult:
             "unknown_years": list(self.unknown_years),
             "flagged": self.flagged,
             "warning": self.warning.as_dict() if self.warning else None,
+            "unit": self.unit,
         }
 
 
@@ -160,6 +169,81 @@ def _check_names(mapping: Mapping[date, Any], what: str) -> None:
     for d, name in mapping.items():
         if not isinstance(name, str) or not name.strip():
             raise ValueError(f"{what}: {d.isoformat()} needs a non-empty name, got {name!r}")
+
+_HHMM = re.compile(r"([0-9]{1,2}):([0-9]{2})")
+
+
+@dataclass(frozen=True)
+class WorkingHours:
+    """The hours of a working day in which a working-hour limit counts (local Asia/Shanghai time).
+
+    ``periods`` are ``(start, end)`` pairs in order that do not overlap, e.g. 09:00-12:00 and
+    13:30-17:30. The core's default is a configurable portal setting (PORTAL_WORKING_HOURS), not
+    any jurisdiction's rule; a jurisdiction declares its own through ``portal_working_hours``.
+    """
+
+    periods: tuple[tuple[time, time], ...]
+    #: Where these hours come from (a jurisdiction's rule and its source, or the portal's setting).
+    rule: str = ""
+    rule_zh: str = ""
+
+    def __post_init__(self) -> None:
+        periods = tuple((a, b) for a, b in self.periods)
+        if not periods:
+            raise ValueError("working hours need at least one period")
+        previous_end = None
+        for a, b in periods:
+            if not isinstance(a, time) or not isinstance(b, time) or a.tzinfo or b.tzinfo:
+                raise ValueError("working hours are pairs of local (naive) datetime.time values")
+            if a >= b:
+                raise ValueError(f"working period {a:%H:%M}-{b:%H:%M} ends before it starts")
+            if previous_end is not None and a < previous_end:
+                raise ValueError(f"working period {a:%H:%M}-{b:%H:%M} overlaps or is out of order")
+            previous_end = b
+        object.__setattr__(self, "periods", periods)
+
+    @classmethod
+    def parse(cls, text: str, rule: str = "", rule_zh: str = "") -> "WorkingHours":
+        """``"09:00-12:00,13:30-17:30"`` (the form of the PORTAL_WORKING_HOURS setting)."""
+        periods = []
+        for part in str(text).split(","):
+            ends = part.strip().split("-")
+            if len(ends) != 2:
+                raise ValueError(f"working period {part.strip()!r} is not HH:MM-HH:MM")
+            pair = []
+            for end in ends:
+                m = _HHMM.fullmatch(end.strip())
+                if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
+                    raise ValueError(f"{end.strip()!r} is not a time of day in HH:MM form")
+                pair.append(time(int(m.group(1)), int(m.group(2))))
+            periods.append(tuple(pair))
+        return cls(tuple(periods), rule, rule_zh)
+
+    def __str__(self) -> str:
+        return ", ".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in self.periods)
+
+    @property
+    def minutes_per_day(self) -> int:
+        return sum((b.hour * 60 + b.minute) - (a.hour * 60 + a.minute) for a, b in self.periods)
+
+    def spans(self, d: date) -> list[tuple[datetime, datetime]]:
+        """The working periods of day ``d`` as aware Asia/Shanghai datetimes."""
+        return [(datetime.combine(d, a, tzinfo=SHANGHAI), datetime.combine(d, b, tzinfo=SHANGHAI))
+                for a, b in self.periods]
+
+
+#: The portal's configurable default (PORTAL_WORKING_HOURS), used when a jurisdiction declares none.
+DEFAULT_WORKING_HOURS = WorkingHours.parse("09:00-12:00,13:30-17:30", "Working hours: the portal's default setting",
+                                           "工作时间：本平台默认设置")
+
+
+def _shanghai(value: date | datetime) -> datetime:
+    """An aware Asia/Shanghai datetime; a naive one is Shanghai local time, a date its midnight."""
+    if not isinstance(value, datetime):
+        return datetime.combine(value, time(0), tzinfo=SHANGHAI)
+    if value.tzinfo is None or value.utcoffset() is None:
+        return value.replace(tzinfo=SHANGHAI)
+    return value.astimezone(SHANGHAI)
 
 
 class WorkingCalendar:
@@ -353,6 +437,135 @@ class WorkingCalendar:
         stays visible instead of being clamped). Unknown years count weekends-only.
         """
         return self._working_days_upto(local_date(end)) - self._working_days_upto(local_date(start))
+
+    def add_calendar_days(self, start: date | datetime, days: int) -> DeadlineResult:
+        """The day on which ``days`` calendar days after ``start`` run out.
+
+        Civil Code art. 201: the start day is not counted; art. 203: the period ends at 24:00 of
+        its last day, and when that day is a statutory day off the period ends on the first
+        working day after it. ``days == 0`` means on the spot (the start day itself).
+        """
+        if isinstance(days, bool) or not isinstance(days, int) or days < 0:
+            raise ValueError(f"days must be a whole number of at least 0, got {days!r}")
+        start_day = local_date(start)
+        last = start_day + timedelta(days=days)
+        counted = [start_day + timedelta(days=i) for i in range(1, days + 1)]
+        skipped: list[tuple[date, DayKind, str | None]] = []
+        unverified = [d for d in counted if not self.is_known_day(d)]
+        d = last
+        while days and not self.is_working_day(d):  # art. 203: a last day off moves to the next working day
+            skipped.append((d, self.day_kind(d), self.day_name(d)))
+            d += timedelta(days=1)
+            if not self.is_known_day(d):
+                unverified.append(d)
+        makeup = [x for x in counted if self.day_kind(x) is DayKind.MAKEUP_WORKDAY]
+        return self._result(start_day, days, d, _end_of_day(d), counted, skipped, makeup, unverified,
+                            CALENDAR_DAYS)
+
+    def add_working_minutes(self, start: date | datetime, minutes: int,
+                            hours: WorkingHours = DEFAULT_WORKING_HOURS) -> DeadlineResult:
+        """The moment at which ``minutes`` of working time after ``start`` run out.
+
+        Only time inside ``hours`` on working days counts (weekends and holidays skipped,
+        make-up working days counted); time before the first period of a day starts counting at
+        that period, time after the last one on the next working day. A limit that runs out at
+        the end of a period is due then, not at the next period's start.
+        """
+        if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes < 0:
+            raise ValueError(f"minutes must be a whole number of at least 0, got {minutes!r}")
+        begin = _shanghai(start)
+        remaining = timedelta(minutes=minutes)
+        counted: list[date] = []
+        skipped: list[tuple[date, DayKind, str | None]] = []
+        makeup: list[date] = []
+        unverified: list[date] = []
+        d, due = begin.date(), begin if not minutes else None
+        while due is None:
+            kind = self.day_kind(d)
+            if not self.is_known_day(d):
+                unverified.append(d)
+            if not kind.is_working:
+                skipped.append((d, kind, self.day_name(d)))
+            else:
+                for a, b in hours.spans(d):
+                    frm = max(a, begin)
+                    if frm >= b:
+                        continue
+                    if not counted or counted[-1] != d:
+                        counted.append(d)
+                        if kind is DayKind.MAKEUP_WORKDAY:
+                            makeup.append(d)
+                    if b - frm >= remaining:
+                        due = frm + remaining
+                        break
+                    remaining -= b - frm
+            d += timedelta(days=1)
+        return self._result(begin.date(), minutes, due.date(), due, counted, skipped, makeup, unverified,
+                            WORKING_HOURS)
+
+    def add_working_hours(self, start: date | datetime, hours_count: int,
+                          hours: WorkingHours = DEFAULT_WORKING_HOURS) -> DeadlineResult:
+        """``hours_count`` working hours after ``start`` (see add_working_minutes); ``days`` of the
+        result is the number of hours."""
+        result = self.add_working_minutes(start, hours_count * 60, hours)
+        return DeadlineResult(result.start, hours_count, result.due_date, result.due_at, result.counted,
+                              result.skipped, result.makeup_days, result.unknown_years, result.warning,
+                              WORKING_HOURS)
+
+    def working_minutes_between(self, start: date | datetime, end: date | datetime,
+                                hours: WorkingHours = DEFAULT_WORKING_HOURS) -> int:
+        """Minutes of working time (``hours`` on working days) between two moments; 0 if ``end``
+        is not after ``start``. Used for a paused working-hour clock."""
+        a, b = _shanghai(start), _shanghai(end)
+        total = timedelta(0)
+        d = a.date()
+        while a < b and d <= b.date():
+            if self.is_working_day(d):
+                for p, q in hours.spans(d):
+                    lo, hi = max(p, a), min(q, b)
+                    if hi > lo:
+                        total += hi - lo
+            d += timedelta(days=1)
+        return int(total.total_seconds() // 60)
+
+    def calendar_days_between(self, start: date | datetime, end: date | datetime) -> int:
+        """Calendar days after ``start`` up to and including ``end`` (local Asia/Shanghai days)."""
+        return (local_date(end) - local_date(start)).days
+
+    def add_limit(self, start: date | datetime, amount: int, unit: str = WORKING_DAYS,
+                  hours: WorkingHours = DEFAULT_WORKING_HOURS, extra_minutes: int = 0) -> DeadlineResult:
+        """A time limit of ``amount`` in ``unit`` (working days, calendar days or working hours);
+        ``extra_minutes`` of working time are added to a working-hour limit (a pause)."""
+        if unit == WORKING_DAYS:
+            return self.add_working_days(start, amount)
+        if unit == CALENDAR_DAYS:
+            return self.add_calendar_days(start, amount)
+        if unit == WORKING_HOURS:
+            result = self.add_working_minutes(start, amount * 60 + extra_minutes, hours)
+            return DeadlineResult(result.start, amount, result.due_date, result.due_at, result.counted,
+                                  result.skipped, result.makeup_days, result.unknown_years, result.warning,
+                                  WORKING_HOURS)
+        raise ValueError(f"unknown time-limit unit {unit!r}; use one of {', '.join(UNITS)}")
+
+    def elapsed(self, start: date | datetime, end: date | datetime, unit: str = WORKING_DAYS,
+                hours: WorkingHours = DEFAULT_WORKING_HOURS) -> int:
+        """How much of ``unit`` passed between two moments: working or calendar days, or working
+        *minutes* for working hours (a pause is added back to its clock in these amounts)."""
+        if unit == WORKING_HOURS:
+            return self.working_minutes_between(start, end, hours)
+        if unit == CALENDAR_DAYS:
+            return max(self.calendar_days_between(start, end), 0)
+        return max(self.working_days_between(start, end), 0)
+
+    def _result(self, start_day, amount, due_date, due_at, counted, skipped, makeup, unverified,
+                unit) -> DeadlineResult:
+        unknown = sorted({notice_year(x) for x in unverified})
+        warning = None
+        if unverified:
+            warning = UnknownYearWarningInfo(tuple(unknown), tuple(sorted(set(unverified))),
+                                             max(self._years) if self._years else None)
+        return DeadlineResult(start_day, amount, due_date, due_at, counted, skipped, makeup, unknown,
+                              warning, unit)
 
     # -- JSON -----------------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:

@@ -85,6 +85,9 @@ def defaults(instance_path: str) -> dict:
         "PORTAL_OPERATOR_NAME": "办成示范政务服务中心",
         "PORTAL_ICP_NUMBER": "",
         "PORTAL_SESSION_HOURS": 8,
+        # The hours of a working day in which working-hour limits count, for jurisdictions that
+        # declare none (portal_working_hours): a setting of this portal, not a jurisdiction's rule.
+        "PORTAL_WORKING_HOURS": "09:00-12:00,13:30-17:30",
         "PORTAL_PASSWORD_METHOD": "scrypt",
         "PORTAL_MAX_ATTACHMENT_BYTES": 5 * 1024 * 1024,
         "PORTAL_ATTACHMENT_TYPES": ["pdf", "jpg", "jpeg", "png"],

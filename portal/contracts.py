@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
+from .calendar import CALENDAR_DAYS, UNITS, WORKING_DAYS, WORKING_HOURS, WorkingHours  # noqa: F401 (re-exported)
+
 #: Staff roles known to the core; "public" is the complainant, "system" the sweeper.
 ROLES = ("clerk", "handler", "supervisor", "admin")
 ACTORS = ROLES + ("public", "system")
@@ -145,6 +147,13 @@ class Workflow:
     transitions: tuple[Transition, ...]
     steps_zh: tuple[str, ...] = ()  # the published closed-loop steps, for display
     steps_en: tuple[str, ...] = ()
+    #: The named deadlines (ClockSpec) that run on a case; empty = one clock per state ``stage``
+    #: (see ``clock_specs``), the core's behaviour.
+    clocks: tuple["ClockSpec", ...] = ()
+
+    def clock_specs(self) -> tuple["ClockSpec", ...]:
+        """The declared clocks, or one clock per deadline stage of the states (stage_clocks)."""
+        return self.clocks or stage_clocks(self.states, self.initial)
 
     def public_steps(self) -> list[StateSpec]:
         """The states the person is told about under "what happens next", in the workflow's
@@ -191,6 +200,17 @@ class Workflow:
             bad = set(t.roles) - set(roles)
             if bad:
                 raise ValueError(f"workflow {self.name}: action {t.action} names unknown roles {bad}")
+        clock_codes = set()
+        for c in self.clocks:
+            if c.code in clock_codes:
+                raise ValueError(f"workflow {self.name}: clock {c.code} defined twice")
+            clock_codes.add(c.code)
+            for s in c.start_states + c.stop_states:
+                if s not in codes:
+                    raise ValueError(f"workflow {self.name}: clock {c.code} names unknown state {s}")
+            for a in c.stop_actions:
+                if a not in seen:
+                    raise ValueError(f"workflow {self.name}: clock {c.code} names unknown action {a}")
 
 
 @dataclass(frozen=True)
@@ -258,9 +278,69 @@ class TimeLimit:
     def portal_default(self) -> bool:
         return self.source is None
 
+    #: What ``days`` counts: ``"working_days"`` (the default), ``"calendar_days"`` (Civil Code
+    #: arts. 201-203: a last day off moves to the next working day) or ``"working_hours"`` (only
+    #: inside the jurisdiction's working hours on its working days; ``days`` is then the hours).
+    unit: str = field(default=WORKING_DAYS, kw_only=True)
+
+    def __post_init__(self):
+        if self.unit not in UNITS:
+            raise ValueError(f"TimeLimit.unit must be one of {', '.join(UNITS)}, not {self.unit!r}")
+        if isinstance(self.days, bool) or not isinstance(self.days, int) or self.days < 0:
+            raise ValueError(f"TimeLimit needs a whole number of at least 0, not {self.days!r}")
+
+    @property
+    def amount(self) -> int:
+        """The limit in its ``unit`` (``days`` is the field's historical name)."""
+        return self.days
+
     @property
     def on_the_spot(self) -> bool:
-        return self.days == 0
+        return self.days == 0 and self.unit != WORKING_HOURS
+
+
+@dataclass(frozen=True)
+class ClockSpec:
+    """A named deadline that runs on a case ("first response", "reply", "rectification"...).
+
+    It starts at filing (``starts_at_filing``) or when the case enters one of ``start_states``
+    while it is not already running; it stops (met) when one of ``stop_actions`` is taken or the
+    case enters one of ``stop_states``. Its limit is ``limit`` or, when None, what
+    ``portal_time_limit`` answers with ``stage=code`` (so the limit can depend on category and
+    complexity). Several clocks may run at once; each is paused, resumed and extended on its own.
+    """
+
+    code: str
+    label_zh: str
+    label_en: str
+    starts_at_filing: bool = False
+    start_states: tuple[str, ...] = ()
+    stop_actions: tuple[str, ...] = ()
+    stop_states: tuple[str, ...] = ()
+    limit: TimeLimit | None = None
+
+
+def stage_clocks(states: Iterable[StateSpec], initial: str) -> tuple[ClockSpec, ...]:
+    """One clock per deadline stage: it runs while the case is in a state of that stage, from
+    entering the first such state until entering a state of another stage (or none). The core's
+    single-deadline behaviour, and what a workflow without declared clocks gets."""
+    states = tuple(states)
+    out = []
+    for stage in dict.fromkeys(s.stage for s in states if s.stage):
+        inside = tuple(s.code for s in states if s.stage == stage)
+        out.append(ClockSpec(
+            code=stage, label_zh=STAGE_CLOCK_LABELS.get(stage, (stage, stage))[0],
+            label_en=STAGE_CLOCK_LABELS.get(stage, (stage, stage))[1],
+            starts_at_filing=initial in inside, start_states=inside,
+            stop_states=tuple(s.code for s in states if s.stage != stage)))
+    return tuple(out)
+
+
+#: Labels of the core's stage names (a plugin's own stages show their code unless it declares clocks).
+STAGE_CLOCK_LABELS = {
+    "reply": ("答复", "Reply"),
+    "rectify": ("核查整改", "Verify and rectify"),
+}
 
 
 @dataclass(frozen=True)

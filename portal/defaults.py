@@ -267,6 +267,18 @@ class CorePlugin:
         )
 
     @hookimpl(trylast=True)
+    def portal_working_hours(self, jurisdiction):
+        # the portal's configurable default (PORTAL_WORKING_HOURS), not any jurisdiction's rule
+        from flask import current_app
+
+        from .calendar import DEFAULT_WORKING_HOURS, WorkingHours
+
+        text = current_app.config.get("PORTAL_WORKING_HOURS") if current_app else None
+        if not text:
+            return DEFAULT_WORKING_HOURS
+        return WorkingHours.parse(text, DEFAULT_WORKING_HOURS.rule, DEFAULT_WORKING_HOURS.rule_zh)
+
+    @hookimpl(trylast=True)
     def portal_holiday_overrides(self, jurisdiction):
         return {}
 

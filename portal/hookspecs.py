@@ -76,6 +76,11 @@ def portal_escalation_tiers(jurisdiction):
 
 
 @hookspec(firstresult=True)
+def portal_working_hours(jurisdiction):
+    """Return the WorkingHours in which a jurisdiction's working-hour limits count. Stops at first non-None result."""
+
+
+@hookspec(firstresult=True)
 def portal_holiday_overrides(jurisdiction):
     """Return {date: is_working_day} single-day overrides for a jurisdiction. Stops at first non-None result."""
 

@@ -263,9 +263,11 @@ class PluginHost:
         and for translating stored rules."""
         hooks = self.for_jurisdiction(jurisdiction)
         workflow = hooks.portal_workflow()
-        stages = sorted({s.stage for s in workflow.states if s.stage} | {"rectify"})
+        clocks = workflow.clock_specs()
+        stages = sorted({s.stage for s in workflow.states if s.stage} | {"rectify"}
+                        | {c.code for c in clocks if c.limit is None})
         categories = [None] + [c.code for c in hooks.portal_categories() or ()]
-        out = []
+        out = [c.limit for c in clocks if c.limit is not None]  # a clock's own limit
         for stage in stages:
             for category in categories:
                 for complexity in self.vocabulary.complexities_for(jurisdiction):

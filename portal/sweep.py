@@ -1,8 +1,9 @@
 """The overdue sweep, for cron every few minutes: idempotent by construction.
 
-A case is flagged overdue once (its flag_overdue event), escalated once per deadline up
-to the tier the jurisdiction marks ``auto_when_overdue`` and notified once per deadline
-(Notification dedupe keys); running it twice changes nothing the second time.
+Every running clock of a case counts (a first response beside a reply...): each clock run is
+flagged overdue once (a flag_overdue event naming the clock; the row keeps the flag), the case
+is escalated up to the tier the jurisdiction marks ``auto_when_overdue`` and notified once per
+deadline row (Notification dedupe keys); running it twice changes nothing the second time.
 
 It also applies a jurisdiction's default rating (``portal_default_rating``, e.g. Guangdong:
 a reply not rated within 7 calendar days is rated 基本满意): once the period after the reply
@@ -22,7 +23,7 @@ from .engine.calendars import calendar_for
 from .engine.cases import SYSTEM, allowed_actions, can_rate, default_rate, perform
 from .engine.errors import EngineError
 from .extensions import db
-from .models import Case, Jurisdiction, Rating
+from .models import Case, CaseDeadline, Jurisdiction, Rating
 from .notify import department_handlers, notify, staff_of, unique
 #: Notify when a deadline falls within this window (the staff queue's "due soon" uses it too).
 DUE_SOON = timedelta(hours=24)
@@ -31,32 +32,38 @@ AUTO_NOTE = "Overdue: escalated automatically by the sweep"
 
 def sweep(now: datetime) -> dict:
     flagged = escalated = notified = 0
-    overdue = db.session.scalars(
-        select(Case).where(Case.due_at.is_not(None), Case.due_at < now, Case.paused_at.is_(None),
-                           Case.overdue_flagged.is_(False)).order_by(Case.id)
+    # every running clock past its due moment, not paused, not yet flagged: several per case possible
+    overdue = db.session.execute(
+        select(CaseDeadline.case_id, CaseDeadline.id, CaseDeadline.clock)
+        .where(CaseDeadline.active.is_(True), CaseDeadline.due_at < now, CaseDeadline.paused_at.is_(None),
+               CaseDeadline.overdue_flagged.is_(False))
+        .order_by(CaseDeadline.case_id, CaseDeadline.id)
     ).all()
-    for case in overdue:
-        if "flag_overdue" not in {t.action for t in allowed_actions(case, SYSTEM)}:
+    for case_id, deadline_id, clock in overdue:
+        case = db.session.get(Case, case_id)
+        if case is None or "flag_overdue" not in {t.action for t in allowed_actions(case, SYSTEM)}:
             continue
         try:
-            perform(case, "flag_overdue", SYSTEM, expected_version=case.version, now=now)
+            perform(case, "flag_overdue", SYSTEM, expected_version=case.version, now=now,
+                    params={"clock": clock})
             flagged += 1
             escalated += _escalate_to_auto_tier(case, now)
         except EngineError:
             db.session.rollback()  # someone acted on the case meanwhile; the next run sees it
             continue
-        deadline = case.active_deadline
         people = unique(staff_of(case, ("supervisor",)), department_handlers(case, False), [case.first_receiver])
-        notified += notify(f"overdue:{case.id}:{deadline.id if deadline else 0}", people, "overdue",
+        notified += notify(f"overdue:{case.id}:{deadline_id}", people, "overdue",
                            _("[%(number)s] overdue", number=case.number), f"{case.number}\n{case.matter}", case)
-    soon = db.session.scalars(
-        select(Case).where(Case.due_at.is_not(None), Case.due_at >= now, Case.due_at < now + DUE_SOON,
-                           Case.paused_at.is_(None)).order_by(Case.id)
+    soon = db.session.execute(
+        select(CaseDeadline.case_id, CaseDeadline.id)
+        .where(CaseDeadline.active.is_(True), CaseDeadline.due_at >= now, CaseDeadline.due_at < now + DUE_SOON,
+               CaseDeadline.paused_at.is_(None))
+        .order_by(CaseDeadline.case_id, CaseDeadline.id)
     ).all()
-    for case in soon:
-        deadline = case.active_deadline
+    for case_id, deadline_id in soon:
+        case = db.session.get(Case, case_id)
         people = unique(department_handlers(case, False), [case.first_receiver]) or staff_of(case)
-        notified += notify(f"duesoon:{case.id}:{deadline.id if deadline else 0}", people, "due_soon",
+        notified += notify(f"duesoon:{case.id}:{deadline_id}", people, "due_soon",
                            _("[%(number)s] due within a day", number=case.number), f"{case.number}\n{case.matter}",
                            case)
     defaulted = default_ratings(now)

@@ -17,6 +17,9 @@ from wtforms import validators
 from .contracts import (  # noqa: F401  (re-exported)
     CAPABILITIES,
     AccountabilityKind,
+    CALENDAR_DAYS,
+    WORKING_DAYS,
+    WORKING_HOURS,
     AccountabilityOutcome,
     ActionField,
     ActionSpec,
@@ -25,6 +28,7 @@ from .contracts import (  # noqa: F401  (re-exported)
     CentreSpec,
     Channel,
     ComplexityLevel,
+    ClockSpec,
     DefaultRating,
     DepartmentSpec,
     EscalationTier,
@@ -41,6 +45,8 @@ from .contracts import (  # noqa: F401  (re-exported)
     Vocabulary,
     WindowSpec,
     Workflow,
+    WorkingHours,
+    stage_clocks,
 )
 from .extensions import db as _db
 from .hookspecs import hookimpl  # noqa: F401

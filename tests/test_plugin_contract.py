@@ -33,6 +33,7 @@ from portal.toolkit import (
     JurisdictionSpec,
     ScreeningResult,
     TimeLimit,
+    WorkingHours,
     core_workflow,
     hookimpl,
 )
@@ -57,6 +58,7 @@ SAMPLE_ARGS = {
     "portal_time_limit": {"category": None, "complexity": "general", "stage": "reply"},
     "portal_escalation_tiers": {},
     "portal_holiday_overrides": {},
+    "portal_working_hours": {},
     "portal_accountability_outcome": {"kind": "attitude", "occurrence": 3},
     "portal_default_rating": {},
     "portal_vocabulary": {},
@@ -125,6 +127,11 @@ class Rogue(JurisdictionPlugin):
     def portal_escalation_tiers(self, jurisdiction):
         self._seen("portal_escalation_tiers", jurisdiction)
         return (EscalationTier("rogue", "ROGUE", "ROGUE"),)
+
+    @hookimpl(tryfirst=True)
+    def portal_working_hours(self, jurisdiction):
+        self._seen("portal_working_hours", jurisdiction)
+        return WorkingHours.parse("00:00-23:59", "ROGUE")
 
     @hookimpl(tryfirst=True)
     def portal_holiday_overrides(self, jurisdiction):

@@ -158,9 +158,7 @@ def file_case(
         # built outside the session and written by filing_db (Core INSERTs, no unit of work)
         for a in attachments or ():
             case.attachments.append(Attachment(**a))
-        stage = wf.state(wf.initial).stage
-        if stage:
-            deadlines.start_stage(case, stage, now)
+        deadlines.start_at_filing(case, now, wf.initial)
         case.events.append(CaseEvent(
             at=now, actor_id=receiver.id if receiver else None,
             actor_role=receiver.role if receiver else "public", action="file",
@@ -204,15 +202,9 @@ def perform(case: Case, action: str, actor: Actor, *, expected_version: int | No
         if spec is not None and spec.effect is not None:
             data = spec.effect(case, actor, note, params, now) or {}
         if to_state != from_state:
-            old_stage = wf.state(from_state).stage
-            new_stage = wf.state(to_state).stage
             case.state = to_state
-            if new_stage != old_stage:
-                if new_stage:
-                    deadlines.start_stage(case, new_stage, now)
-                else:
-                    deadlines.close_active(case, now)
-                case.overdue_flagged = False
+        deadlines.on_action(case, action, from_state, to_state, now)  # clocks stop and start
+        if to_state != from_state:
             if wf.state(to_state).done and case.closed_at is None:
                 case.closed_at = now  # workflows close in different steps; "done" is what counts
             if wf.state(to_state).terminal:

@@ -96,17 +96,29 @@ def escalate(case, actor, note, params, now):
     return {"from_tier": old, "to_tier": tier.code}
 
 
+def _clock_param(case, params) -> str | None:
+    """The clock an action names (``params["clock"]``), which must be running; None = not named."""
+    clock = (params.get("clock") or "").strip() if isinstance(params.get("clock"), str) else params.get("clock")
+    if not clock:
+        return None
+    if clock not in {d.clock for d in case.running_deadlines}:
+        raise Invalid(_l("No such deadline is running on this case."))
+    return clock
+
+
 def pause(case, actor, note, params, now):
-    if case.paused_at is not None:
+    clock = _clock_param(case, params)
+    if not deadlines.can_pause(case) or (clock and not deadlines.chosen(case, clock, paused=False)):
         raise NotAllowed(_l("The clock is already paused."))
-    case.paused_at = now
-    return {}
+    return {"clocks": deadlines.pause(case, now, clock)}
 
 
 def resume(case, actor, note, params, now):
-    if case.paused_at is None:
+    clock = _clock_param(case, params)
+    if not deadlines.can_resume(case) or (clock and not deadlines.chosen(case, clock, paused=True)):
         raise NotAllowed(_l("The clock is not paused."))
-    return {"paused_working_days": deadlines.resume(case, now)}
+    clocks = [d.clock for d in deadlines.chosen(case, clock, paused=True)]
+    return {"paused_working_days": deadlines.resume(case, now, clock), "clocks": clocks}
 
 
 def extend(case, actor, note, params, now):
@@ -116,15 +128,20 @@ def extend(case, actor, note, params, now):
         days = 0
     if days < 1 or days > 60:
         raise Invalid(_l("An extension must be between 1 and 60 working days."))
-    if case.active_deadline is None:
+    if not case.running_deadlines:
         raise NotAllowed(_l("No deadline is running."))
-    row = deadlines.extend(case, days, note)
-    return {"days": days, "due_date": row.due_date.isoformat()}
+    row = deadlines.extend(case, days, note, _clock_param(case, params))
+    return {"days": days, "due_date": row.due_date.isoformat(), "clock": row.clock}
 
 
 def flag_overdue(case, actor, note, params, now):
-    case.overdue_flagged = True
-    return {}
+    """The sweep names the clock that ran out; without one, every overdue running clock."""
+    clock = _clock_param(case, params)
+    rows = deadlines.chosen(case, clock) if clock else (deadlines.overdue_clocks(case, now) or case.running_deadlines)
+    for row in rows:
+        row.overdue_flagged = True
+    deadlines.sync_case(case)
+    return {"clocks": [r.clock for r in rows]}
 
 
 def rating_open(case: Case) -> bool:

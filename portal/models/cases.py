@@ -100,10 +100,16 @@ class Case(db.Model):
 
     @property
     def active_deadline(self) -> "CaseDeadline | None":
+        """The most recently started running clock (the only one under the core's workflow)."""
         for d in reversed(self.deadlines):
             if d.active:
                 return d
         return None
+
+    @property
+    def running_deadlines(self) -> list["CaseDeadline"]:
+        """Every clock running now, one row per clock, in the order they started."""
+        return [d for d in self.deadlines if d.active]
 
     @property
     def is_paused(self) -> bool:
@@ -111,12 +117,17 @@ class Case(db.Model):
 
 
 class CaseDeadline(db.Model):
-    """A stage deadline, computed once when the stage starts and stored with its rule."""
+    """One run of a named clock (a stage deadline, a first response...), computed once when it
+    starts and stored with its rule. ``days``, ``paused_days`` and ``extended_days`` are in the
+    row's ``unit`` (working days, calendar days or working hours); a paused working-hour clock
+    adds the working minutes it stood still (``paused_minutes``)."""
 
     __tablename__ = "case_deadline"
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
     stage: Mapped[str] = mapped_column(String(30))
+    clock: Mapped[str] = mapped_column(String(40), default="")  # the ClockSpec's code (= stage for stage clocks)
+    unit: Mapped[str] = mapped_column(String(20), default="working_days")
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     days: Mapped[int] = mapped_column(Integer)
     rule: Mapped[str] = mapped_column(Text)
@@ -130,6 +141,9 @@ class CaseDeadline(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     met_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     superseded: Mapped[bool] = mapped_column(Boolean, default=False)
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # this clock stands still since
+    paused_minutes: Mapped[int] = mapped_column(Integer, default=0)  # working-hour clocks only
+    overdue_flagged: Mapped[bool] = mapped_column(Boolean, default=False)  # the sweep flagged this run
 
     case: Mapped[Case] = relationship(back_populates="deadlines")
 

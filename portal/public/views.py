@@ -94,6 +94,14 @@ class DeadlineView:
     counted: list[date] = field(default_factory=list)
     makeup_days: set[date] = field(default_factory=set)
     skipped: list[SkippedDay] = field(default_factory=list)
+    unit: str = "working_days"  # working_days | calendar_days | working_hours
+    paused: bool = False
+    paused_minutes: int = 0
+    working_hours: str = ""
+
+    @property
+    def in_hours(self) -> bool:
+        return self.unit == "working_hours"
 
     @property
     def flagged(self) -> bool:
@@ -101,7 +109,7 @@ class DeadlineView:
 
     @property
     def on_the_spot(self) -> bool:
-        return self.days == 0 and not self.paused_days and not self.extended_days
+        return self.days == 0 and not self.paused_days and not self.extended_days and not self.in_hours
 
     @property
     def rule_lang(self) -> str:
@@ -172,6 +180,20 @@ def rule_source(d: CaseDeadline) -> str:
     return format_source(source) if source is not None else ""
 
 
+def clock_label(case: Case | None, code: str) -> str:
+    """A clock's name for readers: the core's stage names, else the label the workflow declares."""
+    if code in STAGE_LABELS:
+        return str(STAGE_LABELS[code])
+    if case is not None:
+        try:
+            spec = next((c for c in _workflow(case).clock_specs() if c.code == code), None)
+        except Exception:  # noqa: BLE001 - a jurisdiction no plugin owns any more: no label
+            spec = None
+        if spec is not None:
+            return pick(spec, "label")
+    return code
+
+
 def deadline_view(d: CaseDeadline, now: datetime | None = None) -> DeadlineView:
     x = d.explanation or {}
     counted = [day for day in (_parse_day(v) for v in x.get("counted", [])) if day]
@@ -183,11 +205,14 @@ def deadline_view(d: CaseDeadline, now: datetime | None = None) -> DeadlineView:
             skipped.append(SkippedDay(day, str(s.get("kind") or ""), str(s.get("name") or "")))
     now = now or datetime.now(timezone.utc)
     return DeadlineView(
-        stage=d.stage, stage_label=str(STAGE_LABELS.get(d.stage, d.stage)), days=d.days, due_date=d.due_date,
+        stage=d.clock or d.stage, stage_label=clock_label(d.case, d.clock or d.stage), days=d.days,
+        due_date=d.due_date,
         due_at=d.due_at, started_at=d.started_at, rule=rule_text(d), source=rule_source(d), paused_days=d.paused_days,
         extended_days=d.extended_days, active=d.active, met_at=d.met_at,
         overdue=d.is_overdue(now), unknown_years=d.unknown_years or "",
-        counted=counted, makeup_days=makeup, skipped=skipped,
+        counted=counted, makeup_days=makeup, skipped=skipped, unit=d.unit or "working_days",
+        paused=d.active and d.paused_at is not None, paused_minutes=d.paused_minutes or 0,
+        working_hours=str(x.get("working_hours") or ""),
     )
 
 
@@ -304,6 +329,7 @@ def public_case_view(case: Case) -> dict:
         "outcome": outcome_label(case),
         "summary": redact(case.public_summary, known),
         "deadline": deadline_view(active, now) if active is not None else None,
+        "running": [deadline_view(d, now) for d in case.running_deadlines],
         "deadlines": [deadline_view(d, now) for d in stored],
         "overdue": is_overdue(case, now),
         "paused": case.is_paused,

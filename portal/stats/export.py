@@ -130,7 +130,7 @@ def to_json(report: Report) -> dict:
             "min_denominator_for_percent": MIN_DENOMINATOR,
             "percent": "given only when the denominator is at least min_denominator_for_percent; "
                        "numerator and denominator are always given",
-            "on_time": "the case's first stage deadline (working days) met, among deadlines that have closed",
+            "on_time": "every clock run of the case that has closed (first response, reply, rectification...) met in time, among cases with a closed clock",
             "satisfied": "latest rating of a case is 5, 4 or 3 (非常满意, 满意, 基本满意)",
             "working_days_to_reply": "working days from receipt to the first reply or referral; "
                                      f"the last bucket is {OPEN_BUCKET} or more",

@@ -6,9 +6,11 @@ for is attributed to the Asia/Shanghai calendar month in which it was received.
 
 * responded: the case has had a reply or a referral (the actions that answer the person).
 * reply days: working days (the jurisdiction's calendar) from receipt to the first answer.
-* on time: the case's first stage deadline (the one started at intake, in its final form
-  after pauses, extensions and classification) was met with ``met_at <= due_at``;
-  counted once that deadline has closed.
+* on time: every clock that ran on the case (each named deadline: first response, reply,
+  rectification...; every run of it, in its final form after pauses, extensions and
+  classification) that has closed was met with ``met_at <= due_at``; a case counts once one
+  of its clock runs has closed, and a clock still running counts when it closes (so a case
+  met in time so far drops out of "on time" if a later clock, e.g. a rectification, is late).
 * completed: the case is now in a state its jurisdiction's workflow marks ``done``.
 * rating: the latest rating of the case (5..1); bad ratings (2 and 1) are also counted
   one by one, so that a rectified and re-rated case does not hide them.
@@ -107,12 +109,12 @@ class Facts:
 
 def compute(*, jurisdiction_id: int, received_at: datetime, category: str | None,
             department_id: int | None, state: str, outcome: str | None, done_states: frozenset[str],
-            first_response_at: datetime | None, first_deadline: tuple[datetime | None, datetime] | None,
+            first_response_at: datetime | None, clocks: tuple[bool, bool] | None,
             ratings: Iterable[int], calendar) -> Facts:
-    """The one rule both paths share. ``first_deadline`` is ``(met_at, due_at)``; ``ratings``
-    are the case's rating levels in the order they were given."""
+    """The one rule both paths share. ``clocks`` is ``(all closed, all met in time)`` from
+    ``clocks_outcome``; ``ratings`` are the case's rating levels in the order they were given."""
     levels = list(ratings)
-    met_at, due_at = first_deadline if first_deadline else (None, None)
+    closed, in_time = clocks if clocks else (False, False)
     reply_days = None
     if first_response_at is not None:
         reply_days = calendar.working_days_between(received_at, first_response_at)
@@ -124,23 +126,24 @@ def compute(*, jurisdiction_id: int, received_at: datetime, category: str | None
         responded=first_response_at is not None,
         referred=(outcome or "") == "referred",
         completed=state in done_states,
-        deadline_closed=met_at is not None,
-        on_time=met_at is not None and met_at <= due_at,
+        deadline_closed=closed,
+        on_time=closed and in_time,
         rating=levels[-1] if levels else 0,
         bad_ratings=sum(1 for lvl in levels if lvl in BAD_LEVELS),
         reply_days=reply_days,
     )
 
 
-def first_deadline_of(rows: Iterable) -> tuple[datetime | None, datetime] | None:
-    """(met_at, due_at) of the earliest stage run's final deadline (superseded rows ignored).
+def clocks_outcome(rows: Iterable) -> tuple[bool, bool] | None:
+    """(a clock run has closed, every closed run was met in time) over the final form of each
+    clock run (superseded rows ignored); None when no clock ever ran.
 
-    ``rows`` have ``started_at``, ``id``, ``superseded``, ``met_at`` and ``due_at``."""
+    ``rows`` have ``superseded``, ``met_at`` and ``due_at``."""
     live = [d for d in rows if not d.superseded]
     if not live:
         return None
-    first = min(live, key=lambda d: (d.started_at, d.id))
-    return (first.met_at, first.due_at)
+    closed = any(d.met_at is not None for d in live)
+    return (closed, all(d.met_at <= d.due_at for d in live if d.met_at is not None))
 
 
 def delta(old: Facts | None, new: Facts | None) -> dict[Bucket, Counter]:

@@ -62,7 +62,7 @@ def facts_for_case(case: Case, just_filed: bool = False) -> F.Facts:
         outcome=case.outcome,
         done_states=done_states(case.jurisdiction.code),
         first_response_at=first_response,
-        first_deadline=F.first_deadline_of(case.deadlines),
+        clocks=F.clocks_outcome(case.deadlines),
         ratings=() if just_filed else [r.level for r in sorted(case.ratings, key=lambda r: r.id)],
         calendar=_calendar(case.jurisdiction),
     )
@@ -309,7 +309,7 @@ def rebuild(chunk: int = CHUNK) -> dict:
                     department_id=c.lead_department_id, state=c.state, outcome=c.outcome,
                     done_states=done.get(c.jurisdiction_id, _FALLBACK_DONE),
                     first_response_at=first_response.get(c.id),
-                    first_deadline=F.first_deadline_of(deadlines.get(c.id, ())),
+                    clocks=F.clocks_outcome(deadlines.get(c.id, ())),
                     ratings=ratings.get(c.id, ()), calendar=calendars[c.jurisdiction_id],
                 )
                 rows.append(f.as_row(c.id))
