@@ -148,6 +148,16 @@ def staff_page(*roles: str, post_roles: tuple[str, ...] | None = None):
     return guard(*roles, post_roles=post_roles)
 
 
+def current_staff():
+    """The signed-in staff user of this request, or None (outside a request, or the public)."""
+    from flask import has_request_context
+    from flask_login import current_user
+
+    if not has_request_context() or not current_user.is_authenticated:
+        return None
+    return current_user._get_current_object()
+
+
 def staff_jurisdictions() -> list:
     """The signed-in user's jurisdictions that the plugin of this page owns."""
     from .staff.plugin_pages import staff_jurisdictions as mine

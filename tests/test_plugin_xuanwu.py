@@ -422,3 +422,31 @@ def test_the_3_and_5_working_day_limit_belongs_to_not_yet_matters_only_seed001(a
     engine.perform(case, "classify", A(clerk), params={"category": "not_yet"}, now=shanghai(2026, 3, 2, 9, 30))
     assert case.active_deadline.days == 3
     assert case.active_deadline.explanation["source"]["article_zh"] == "原则上3个工作日内给予答复"
+
+
+def test_a_street_supervisor_investigates_within_their_own_jurisdiction_only(client):
+    """The investigation of a street centre's 不给办 case never lists, nor records against, the
+    district's staff for a supervisor who sees only the street: the core's accountability page
+    keeps the same scope (out of scope is not there). Found by review."""
+    street_sup = staff("xw-street-sup", "supervisor", "xuanwu-xinjiekou")
+    street_clerk = staff("xw-street-clerk", "clerk", "xuanwu-xinjiekou")
+    district_clerk = staff("xw-district-clerk", "clerk", "xuanwu")
+    case = file("xuanwu-xinjiekou", now=shanghai(2026, 3, 2, 9, 0), receiver=street_clerk, category="refused").case
+    login(client, street_sup.username)
+    page = client.get(f"/staff/cases/{case.number}?lang=en").text
+    assert f'value="{street_clerk.id}"' in page and "xw-district-clerk" not in page
+    db.session.refresh(case)
+    r = client.post(f"/staff/cases/{case.number}/act?lang=en", data={
+        "action": "investigate", "version": str(case.version), "kind": "refusal",
+        "staff_id": str(district_clerk.id), "note": "越级追责"})
+    assert r.status_code == 422 and "Choose the staff member responsible." in r.text
+    assert db.session.scalar(select(func.count(AccountabilityRecord.id))) == 0
+
+
+def test_the_investigation_is_an_internal_step_the_person_does_not_see_seed001():
+    """Seed 001: who is held to account (不给办) is the window's internal matter; the person's
+    timeline shows the answer, not the investigation."""
+    from bancheng_plugins.xuanwu import plugin
+
+    t = plugin.portal_workflow(jurisdiction="xuanwu").transition("investigate")
+    assert t.public is False and not t.public_note

@@ -71,7 +71,8 @@ WORKFLOW = Workflow(
         transition("assign", ("received", "assigned", "rectifying"), "assigned", DESK, "协调相关部门", "Assign to a department"),
         transition("joint_meeting", ("received", "assigned"), "deliberated", DESK,
                    "召开联席会议“一事一议”", "Hold a joint meeting (one case, one discussion)"),
-        transition("investigate", OPEN, None, ("supervisor",), "查明责任", "Investigate responsibility", needs_note=True),
+        transition("investigate", OPEN, None, ("supervisor",), "查明责任", "Investigate responsibility", needs_note=True,
+                   public=False),  # seed 001: holding staff to account is the window's internal step
         transition("reply", OPEN, "replied", STAFF, "答复群众", "Reply to the person", needs_note=True),
         transition("refer", ("received",), "referred", DESK, "解释政策、告知途径", "Explain and tell the way", needs_note=True),
         transition("escalate", OPEN, None, STAFF + ("system",), "提级督办", "Escalate", needs_note=True),

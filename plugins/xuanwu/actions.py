@@ -15,6 +15,7 @@ from portal.toolkit import (
     Invalid,
     NotAllowed,
     accountability_kind_label,
+    current_staff,
     model,
     pick,
     record_accountability,
@@ -89,9 +90,16 @@ JOINT_MEETING = ActionSpec(
 
 
 # -- investigating a matter refused by staff (不给办) ------------------------------------------
-def _nearby_jurisdictions(case) -> list[int]:
-    """The case's jurisdiction and the one above it (a street case may be the district's staff's)."""
-    return [case.jurisdiction_id] + ([case.jurisdiction.parent_id] if case.jurisdiction.parent_id else [])
+def _nearby_jurisdictions(case, user=None) -> list[int]:
+    """The case's jurisdiction and the one above it (a street case may be the district's staff's),
+    of those the acting staff member sees: a street supervisor never names, nor lists, the
+    district's staff (the core's accountability page keeps the same scope)."""
+    ids = [case.jurisdiction_id] + ([case.jurisdiction.parent_id] if case.jurisdiction.parent_id else [])
+    user = user if user is not None else current_staff()
+    if user is None:
+        return []
+    visible = user.visible_jurisdiction_ids()
+    return [i for i in ids if i in visible]
 
 
 def staff_choices(case):
@@ -111,13 +119,13 @@ def _is_refused(case) -> bool:
     return case.category == "refused"
 
 
-def _nearby(model, raw, case):
+def _nearby(model, raw, case, user):
     try:
         row_id = int(raw or 0)
     except (TypeError, ValueError):
         return None
     row = session().get(model, row_id) if 0 < row_id < 2**31 else None
-    return row if row is not None and row.jurisdiction_id in _nearby_jurisdictions(case) else None
+    return row if row is not None and row.jurisdiction_id in _nearby_jurisdictions(case, user) else None
 
 
 def investigate(case, actor, note, params, now):
@@ -127,8 +135,8 @@ def investigate(case, actor, note, params, now):
     kind = params.get("kind")
     if kind not in INVESTIGATION_KINDS:
         raise Invalid(_l("Say what the investigation found."))
-    staff = _nearby(StaffUser, params.get("staff_id"), case) if kind in STAFF_KINDS else None
-    department = _nearby(Department, params.get("department_id"), case) if kind not in STAFF_KINDS else None
+    staff = _nearby(StaffUser, params.get("staff_id"), case, actor.user) if kind in STAFF_KINDS else None
+    department = _nearby(Department, params.get("department_id"), case, actor.user) if kind not in STAFF_KINDS else None
     if kind in STAFF_KINDS and staff is None:
         raise Invalid(_l("Choose the staff member responsible."))
     if kind not in STAFF_KINDS and department is None:
