@@ -5,6 +5,8 @@ the case: chosen at walk-in intake (the clerk by default), shown on the staff ca
 of every step of the case."""
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from portal.engine import cases as engine
@@ -35,6 +37,11 @@ def test_first_contact_responsibility_walk_in_names_who_first_met_the_person(app
     assert case.events[0].actor_id == clerk.id  # who took it in stays on the first event
     html = client.get(f"/staff/cases/{case.number}?lang=en").get_data(as_text=True)
     assert "fc-window" in html and "Taken in at the window by fc-clerk" in html
+    # the printed receipt names who took the case in and the first contact, lists the next steps
+    # and every running clock (found by review: it showed one deadline and the wrong name)
+    receipt = client.get(r.headers["Location"] + "?lang=en").get_data(as_text=True)
+    assert re.search(r"Received by</dt><dd>fc-clerk<", receipt) and re.search(r"First contact</dt><dd>fc-window<", receipt)
+    assert '<ol class="steps">' in receipt and receipt.count('class="deadline') >= 1
 
 
 def test_first_contact_responsibility_defaults_to_the_clerk_taking_the_case(app, client):

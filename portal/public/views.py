@@ -311,7 +311,6 @@ def public_case_view(case: Case) -> dict:
         events.append(PublicEvent(ev.at, str(label), note))
     now = datetime.now(timezone.utc)
     stored = [d for d in case.deadlines if not d.superseded]
-    active = case.active_deadline
     try:
         done = wf.state(case.state).done
     except KeyError:
@@ -328,7 +327,6 @@ def public_case_view(case: Case) -> dict:
         "replied_at": case.replied_at,
         "outcome": outcome_label(case),
         "summary": redact(case.public_summary, known),
-        "deadline": deadline_view(active, now) if active is not None else None,
         "running": [deadline_view(d, now) for d in case.running_deadlines],
         "deadlines": [deadline_view(d, now) for d in stored],
         "overdue": is_overdue(case, now),
