@@ -130,3 +130,33 @@ def test_the_cli_command_runs_the_sweep(county):
     assert json.loads(result.output) == {"flagged": 0, "escalated": 0, "notified": 0, "defaulted": 0}
     db.session.expire_all()
     assert db.session.get(Case, case.id).overdue_flagged
+
+
+def test_the_sweeps_query_for_running_overdue_clocks_uses_an_index(county):
+    """case_deadline keeps every row ever written (superseded, met); the sweep's search for running
+    clocks past their due moment must not scan it (found by review after clocks were merged)."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
+    from datetime import datetime, timezone
+
+    from sqlalchemy import event
+
+    from portal.models import CaseDeadline
+
+    for _ in range(3):
+        file("threedays")
+    seen = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        seen.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        sweep(datetime(2026, 1, 5, 2, 0, tzinfo=timezone.utc))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    sql, params = next((s, p) for s, p in seen if "FROM case_deadline" in s and "due_at <" in s)
+    with db.engine.connect() as conn:
+        plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params))
+    assert "ix_case_deadline_active_due_at" in plan, plan
+    assert CaseDeadline.__table__.indexes
