@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from portal.toolkit import CasePanel, PanelEntry, session
+from portal.toolkit import CasePanel, PanelEntry, pick, session
 
 from .models import CaseMeeting
 
@@ -16,10 +16,16 @@ def meetings_of(case) -> list[CaseMeeting]:
 
 
 def meeting_panel(case) -> CasePanel | None:
-    """The joint meetings held on the case, with their attendees, decision and minutes."""
+    """The joint meetings held on the case, with their lead, attendees, decision and minutes."""
     meetings = meetings_of(case)
     if not meetings:
         return None
     return CasePanel(_l("Joint meetings"), entries=tuple(
-        PanelEntry(m.held_on, facts=((_l("Attendees"), m.attendees), (_l("Decision"), m.decision)), text=m.minutes)
+        PanelEntry(m.held_on, facts=((_l("Led by"), lead_name(m)), (_l("Attendees"), m.attendees),
+                                     (_l("Decision"), m.decision)), text=m.minutes)
         for m in meetings))
+
+
+def lead_name(meeting: CaseMeeting) -> str:
+    """The department that led the meeting, in the reader's language ('' when not recorded)."""
+    return pick(meeting.lead_department, "name") if meeting.lead_department is not None else ""
