@@ -27,7 +27,7 @@ from portal.toolkit import (
 from portal.vocabulary import StaffVocabulary
 
 from .conftest import shanghai
-from .factories import file, jurisdiction
+from .factories import file, jurisdiction, login
 from .staff_support import quick_staff
 
 INSPECTOR = RoleSpec("deputy_inspector", "督查专员", "Inspector", capabilities=frozenset({"read", "supervise"}))
@@ -99,3 +99,23 @@ def test_a_plugin_department_role_is_told_of_its_departments_cases(deputy):
     engine.perform(case, "assign", sup, params={"lead_department_id": depts["deputy-hr"].id},
                    now=shanghai(2026, 3, 2, 10, 0))
     assert told("assigned") == {"dp-officer"}  # the desk takes matters in: not a department's own staff
+
+
+def test_a_plugin_department_role_sees_its_departments_cases_first_in_the_queue(deputy):
+    app, depts, people = deputy
+    sup = engine.Actor.staff(people["supervisor"])
+    hr_case = file("deputy", matter="人社事项", now=shanghai(2026, 3, 2, 9, 0)).case
+    tax_case = file("deputy", matter="税务事项", now=shanghai(2026, 3, 2, 9, 5)).case
+    engine.perform(hr_case, "assign", sup, params={"lead_department_id": depts["deputy-hr"].id})
+    engine.perform(tax_case, "assign", sup, params={"lead_department_id": depts["deputy-tax"].id})
+    client = app.test_client()
+    login(client, "dp-officer")
+    page = client.get("/staff/?lang=en").text
+    assert "your department&#39;s cases" in page or "your department's cases" in page
+    assert hr_case.number in page and tax_case.number not in page
+    everything = client.get("/staff/?lang=en&all=1").text
+    assert hr_case.number in everything and tax_case.number in everything
+    desk = app.test_client()
+    login(desk, "dp-desk")  # a front desk with a department still sees every case
+    page = desk.get("/staff/?lang=en").text
+    assert hr_case.number in page and tax_case.number in page and "your department" not in page
