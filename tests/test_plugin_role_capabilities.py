@@ -8,13 +8,17 @@ are told and which see their department first is the portal's default, no report
 """
 from __future__ import annotations
 
+import csv
+import io
 
 import pytest
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal.engine import cases as engine
 from portal.extensions import db
-from portal.models import Notification, StaffUser
+from portal.models import AccountabilityRecord, Notification, StaffUser
 from portal.toolkit import (
     AccountabilityKind,
     DepartmentSpec,
@@ -119,3 +123,28 @@ def test_a_plugin_department_role_sees_its_departments_cases_first_in_the_queue(
     login(desk, "dp-desk")  # a front desk with a department still sees every case
     page = desk.get("/staff/?lang=en").text
     assert hr_case.number in page and tax_case.number in page and "your department" not in page
+
+
+def test_report_csv_writes_the_accountability_kinds_label_in_the_readers_language(deputy):
+    app, depts, people = deputy
+    j = jurisdiction("deputy")
+    for kind in ("attitude", "deputy_late"):
+        db.session.add(AccountabilityRecord(jurisdiction_id=j.id, staff_id=people["desk"].id, kind=kind, occurrence=1,
+                                            outcome="谈话提醒", at=shanghai(2026, 9, 20, 10, 0),
+                                            by_id=people["supervisor"].id))
+    db.session.commit()
+    client = app.test_client()
+    login(client, "dp-super")
+
+    def kinds(lang):
+        text = client.get(f"/staff/reports.csv?month=2026-09&lang={lang}").get_data(as_text=True)
+        rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+        with force_locale(lang):
+            heading, kind = _("Accountability"), _("Kind")
+        header = next(i for i, row in enumerate(rows) if row and row[0] == heading)
+        column = rows[header].index(kind)
+        return [row[column] for row in rows[header + 1:] if len(row) > column and row[0] == ""]
+
+    assert kinds("en") == ["Service attitude failure (a staff member)", "Late at the window"]
+    zh = kinds("zh_Hans")
+    assert "未按时到岗" in zh and "attitude" not in zh and "deputy_late" not in zh
