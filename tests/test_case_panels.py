@@ -114,7 +114,8 @@ def failed_query(case):
 
 
 @pytest.mark.parametrize("panels", [broken, failed_query, lambda case: 42, lambda case: ["not a panel"],
-                                    lambda case: CasePanel("Bad entry", entries=(None,))])
+                                    lambda case: CasePanel("Bad entry", entries=(None,)),
+                                    lambda case: [{"name": case.complainant_name, "phone": case.complainant_phone}]])
 def test_hook_portal_case_panels_a_failing_panel_is_logged_and_left_out_the_page_still_opens(
         inspect_app, caplog, panels):
     Inspection.panels = staticmethod(panels)
@@ -125,6 +126,7 @@ def test_hook_portal_case_panels_a_failing_panel_is_logged_and_left_out_the_page
     assert r.status_code == 200 and case.number in r.text and "Timeline" in r.text
     assert "plugin-panel" not in r.text
     assert any("inspect" in rec.getMessage() and rec.levelno >= logging.ERROR for rec in caplog.records)
+    assert "李小青" not in caplog.text and "13800001234" not in caplog.text  # privacy: no complainant in a log
 
 
 def test_the_core_case_page_knows_no_plugins_table():

@@ -52,7 +52,7 @@ def as_text(value) -> str:
 
 def _shown(plugin: str, panel) -> ShownPanel | None:
     if not isinstance(panel, CasePanel):
-        raise TypeError(f"{panel!r} is not a CasePanel")
+        raise TypeError(f"a {type(panel).__name__} is not a CasePanel")  # its type only: no case data in the log
     if not can(panel.capability):
         return None
     entries = tuple(ShownEntry(as_text(e.title), tuple((as_text(k), as_text(v)) for k, v in e.facts
@@ -72,7 +72,8 @@ def case_panels(case) -> list[ShownPanel]:
         try:
             panels = (answer,) if isinstance(answer, CasePanel) else tuple(answer)
         except TypeError:
-            log.error("plugin %r answered portal_case_panels with %r, not CasePanels; left out", plugin, answer)
+            log.error("plugin %r answered portal_case_panels with a %s, not CasePanels; left out",
+                      plugin, type(answer).__name__)
             continue
         for panel in panels:
             try:
