@@ -571,3 +571,27 @@ class Tables:
 
     models: tuple[Any, ...]
     migrations: str
+
+
+@dataclass(frozen=True)
+class PanelEntry:
+    """One entry of a plugin's panel on the staff case page: a title (a date is formatted in
+    the reader's language), short labelled facts, and a longer text kept with its line breaks.
+    Every value is shown as text, escaped: a plugin cannot put markup on the core's page."""
+
+    title: Any = ""
+    facts: tuple[tuple[Any, Any], ...] = ()
+    text: Any = ""
+
+
+@dataclass(frozen=True)
+class CasePanel:
+    """A section a jurisdiction's plugin adds to the staff page of one of its cases (hook
+    ``portal_case_panels``): a heading and its entries, drawn by the core like its own
+    sections; ``empty`` is shown when there are no entries (no entries and no ``empty``: the
+    panel is left out). Only users whose role has ``capability`` see it."""
+
+    heading: Any
+    entries: tuple[PanelEntry, ...] = ()
+    empty: Any = ""
+    capability: str = "read"

@@ -117,6 +117,11 @@ def portal_staff_pages():
     """Return StaffPages: a blueprint of the plugin's own staff pages (mounted at /staff/<plugin>/) and its links."""
 
 
+@hookspec
+def portal_case_panels(jurisdiction, case):
+    """Return CasePanels (a heading and entries the core draws, escaped) for the staff page of one of the jurisdiction's cases."""
+
+
 # -- the plugin's own tables ----------------------------------------------------
 @hookspec
 def portal_tables():

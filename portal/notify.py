@@ -89,9 +89,16 @@ def _ancestor_ids(jurisdiction) -> list[int]:
     return out
 
 
-def staff_of(case, roles=("supervisor",), department_id=None):
-    """Active staff of the case's jurisdiction with these roles (and department), plus those of
-    higher jurisdictions who see the subtree (a city supervisor hears of a district's case)."""
+def staff_of(case, capability: str = "supervise", department_id=None):
+    """Active staff of the case's jurisdiction whose role has ``capability`` (the core's roles and
+    its plugin's, see portal/vocabulary.py), plus those of higher jurisdictions who see the subtree
+    (a city supervisor hears of a district's case)."""
+    from .vocabulary import current
+
+    return _staff_in_roles(case, current().roles_with(capability), department_id)
+
+
+def _staff_in_roles(case, roles, department_id=None):
     from sqlalchemy import and_, or_
 
     here = StaffUser.jurisdiction_id == case.jurisdiction_id
@@ -104,12 +111,15 @@ def staff_of(case, roles=("supervisor",), department_id=None):
 
 
 def department_handlers(case, include_co: bool = True) -> list[StaffUser]:
-    """Handlers of the lead department and, when asked, of the co-handling departments."""
+    """The staff of the lead department and, when asked, of the co-handling departments: users
+    of the department whose role is a department role (the core's handler, or a plugin's)."""
+    from .vocabulary import current
+
     ids = ([case.lead_department_id] if case.lead_department_id else []) + \
         ([d.id for d in case.co_departments] if include_co else [])
     people: dict[int, StaffUser] = {}
     for dep in ids:
-        for u in staff_of(case, ("handler",), dep):
+        for u in _staff_in_roles(case, current().department_roles(), dep):
             people.setdefault(u.id, u)
     return list(people.values())
 
@@ -149,10 +159,10 @@ def on_case_event(case, ev) -> None:
     elif ev.action in ("reply", "refer"):
         # Xuanwu's first-contact responsibility: whoever received it first hears how it ended;
         # a case filed online has no first receiver, so the supervisors hear instead.
-        told = unique([case.first_receiver]) or staff_of(case, ("supervisor",))
+        told = unique([case.first_receiver]) or staff_of(case, "supervise")
         notify(f"reply:{ev.id}", told, "answered", _("[%(number)s] answered", number=case.number), body, case)
     elif ev.action == "rate_bad":
-        told = unique(staff_of(case, ("supervisor",)), department_handlers(case, False))
+        told = unique(staff_of(case, "supervise"), department_handlers(case, False))
         notify(f"badrating:{ev.id}", told,
                "bad_rating", _("[%(number)s] bad rating: verify and rectify", number=case.number), body, case)
     _tell_first_contact(case, ev, told)

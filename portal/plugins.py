@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import importlib.metadata as md
 import inspect
+import logging
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +26,8 @@ CORE_PLUGIN_NAME = "core"
 NOTIFIER_NAME = "core-notifications"
 #: Registered by the core itself, answering for every jurisdiction.
 CORE_NAMES = frozenset({CORE_PLUGIN_NAME, NOTIFIER_NAME})
+
+log = logging.getLogger(__name__)
 
 
 class PluginError(RuntimeError):
@@ -180,14 +184,6 @@ class PluginHost:
         self._tables = out
         return out
 
-    def declared_model(self, class_name: str):
-        """The model class of that name declared by an enabled plugin's Tables, else None."""
-        for _, tables in self.tables():
-            for model in tables.models:
-                if model.__name__ == class_name:
-                    return model
-        return None
-
     def owns(self, plugin: str, jurisdiction: str) -> bool:
         return self._owner.get(jurisdiction) == plugin
 
@@ -224,6 +220,28 @@ class PluginHost:
             caller = self.pm.subset_hook_caller(hook_name, remove_plugins=others)
             self._subsets[key] = caller
         return caller
+
+    def each_answer(self, hook_name: str, jurisdiction: str, guard=None, **kwargs) -> list[tuple[str, object]]:
+        """``(plugin name, answer)`` of the jurisdiction's owner and the core for a hook whose
+        answers are shown side by side (panels): each is asked on its own, inside ``guard()``
+        when given (a savepoint, so a failed query leaves the page's transaction usable), and
+        one that fails is logged and left out instead of failing the page; so are ``None``s."""
+        owner = self.owner_of(jurisdiction)
+        out = []
+        for impl in getattr(self.pm.hook, hook_name).get_hookimpls():
+            if impl.plugin_name != owner and impl.plugin_name not in CORE_NAMES:
+                continue
+            try:
+                given = {"jurisdiction": jurisdiction, **kwargs}
+                with guard() if guard is not None else nullcontext():
+                    answer = impl.function(**{name: given[name] for name in impl.argnames})
+            except Exception:  # noqa: BLE001 - a plugin's bug must not take the core's page down
+                log.exception("plugin %r failed in %s for jurisdiction %r; its answer is left out",
+                              impl.plugin_name, hook_name, jurisdiction)
+                continue
+            if answer is not None:
+                out.append((impl.plugin_name, answer))
+        return out
 
     def time_limit(self, jurisdiction: str, *, category, complexity: str, stage: str):
         """The TimeLimit of a stage: asked with the case's complexity; a plugin's level that no

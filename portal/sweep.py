@@ -51,7 +51,7 @@ def sweep(now: datetime) -> dict:
         except EngineError:
             db.session.rollback()  # someone acted on the case meanwhile; the next run sees it
             continue
-        people = unique(staff_of(case, ("supervisor",)), department_handlers(case, False), [case.first_receiver])
+        people = unique(staff_of(case, "supervise"), department_handlers(case, False), [case.first_receiver])
         notified += notify(f"overdue:{case.id}:{deadline_id}", people, "overdue",
                            _("[%(number)s] overdue", number=case.number), f"{case.number}\n{case.matter}", case)
     soon = db.session.execute(

@@ -122,6 +122,12 @@ class StaffVocabulary:
         codes = list(ROLES) + list(self._roles)
         return tuple(c for c in codes if self.can(c, *capabilities))
 
+    def department_roles(self) -> tuple[str, ...]:
+        """Roles that work the cases handed to a department: they act on cases but neither take
+        matters in nor hand them on (no ``assign``). The core's ``handler``, and any plugin role
+        built the same way; a user with one of them and a department is that department's staff."""
+        return tuple(c for c in self.roles_with("act") if not self.can(c, "assign"))
+
     # -- accountability kinds ---------------------------------------------------------------------
     def kinds_for(self, jurisdiction: str) -> dict[str, str]:
         """``{kind: concerns}`` of the jurisdiction: the core's kinds, then its plugin's."""
@@ -163,3 +169,9 @@ def current():
 def can(role: str, *capabilities: str) -> bool:
     """Whether ``role`` has any of ``capabilities`` in the running app."""
     return current().can(role, *capabilities)
+
+
+def works_for_department(user) -> bool:
+    """Whether ``user`` is a department's own staff: a department and a department role
+    (notices of the cases assigned to it, and the queue's "my department" view)."""
+    return user.department_id is not None and user.role in current().department_roles()

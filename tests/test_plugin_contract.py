@@ -12,6 +12,7 @@ import sys
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -20,6 +21,7 @@ from portal.engine.calendars import calendar_for
 from portal.forms import IntakeForm
 from portal.plugins import PluginError, PluginHost
 from portal.toolkit import (
+    CasePanel,
     RoleSpec,
     Vocabulary,
     AccountabilityOutcome,
@@ -63,6 +65,7 @@ SAMPLE_ARGS = {
     "portal_default_rating": {},
     "portal_vocabulary": {},
     "portal_actions": {},
+    "portal_case_panels": {"case": SimpleNamespace(id=0, number="SAMPLE-0")},  # a case no plugin has rows for
 }
 ROGUE_DAY = date(2026, 3, 2)  # a Monday the rogue plugin declares a holiday
 
@@ -157,6 +160,11 @@ class Rogue(JurisdictionPlugin):
     def portal_actions(self, jurisdiction):
         self._seen("portal_actions", jurisdiction)
         return (ActionSpec("classify", note_label="ROGUE"),)
+
+    @hookimpl(tryfirst=True)
+    def portal_case_panels(self, jurisdiction, case):
+        self._seen("portal_case_panels", jurisdiction)
+        return CasePanel("ROGUE", empty="ROGUE")
 
     @hookimpl(tryfirst=True)
     def portal_case_transitioned(self, jurisdiction, case, event):

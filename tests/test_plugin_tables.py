@@ -295,6 +295,54 @@ def test_a_database_of_the_old_schema_keeps_its_rota_fault_finding_and_meeting_r
         assert (record.held_on, record.team, record.windows_checked) == (date(2026, 2, 10), "督查组", 12)
 
 
+def _meetings_recorded_before_the_lead_was_kept(app, bureau_code="xw-approval") -> int:
+    """The core at its head, Xuanwu at its first revision, one case with two meetings written
+    then; the district's approval bureau is renamed to ``bureau_code``. Returns the case id."""
+    from alembic import command
+
+    from portal.registry import sync_jurisdictions
+    from portal.schema import plugin_config
+
+    upgrade()
+    command.upgrade(plugin_config("xuanwu", dict(app.extensions["portal_plugins"].tables())["xuanwu"].migrations),
+                    "xuanwu_0001")
+    sync_jurisdictions()
+    case_id = _old_case_row(jurisdiction("xuanwu").id)
+    with db.engine.begin() as c:
+        c.execute(text("INSERT INTO xuanwu_case_meeting (id, case_id, held_on, attendees, decision, minutes, at) "
+                       "VALUES (1, :c, '2026-02-14', '区政务办、人社局', '特事特办', '', '2026-02-14 02:00:00+00:00'), "
+                       "(2, :c, '2026-02-20', '区政务办', '补充材料', '', '2026-02-20 02:00:00+00:00')"), {"c": case_id})
+        c.execute(text("UPDATE department SET code = :new WHERE code = 'xw-approval'"), {"new": bureau_code})
+    db.session.remove()
+    return case_id
+
+
+def _meeting_leads() -> list:
+    with db.engine.connect() as c:
+        return list(c.execute(text("SELECT lead_department_id FROM xuanwu_case_meeting ORDER BY id")).scalars())
+
+
+def test_meetings_recorded_before_the_lead_was_kept_are_led_by_the_approval_bureau_seed001(scratch_app):
+    """Seed 001 (暂时办不了): "由区行政审批局牵头，组织相关部门召开联席会议'一事一议'". Xuanwu's
+    second revision keeps the lead on the meeting and gives the meetings already held the bureau."""
+    app = scratch_app(["xuanwu"])
+    with app.app_context():
+        _meetings_recorded_before_the_lead_was_kept(app)
+        assert upgrade_all() == ["xuanwu"]
+        assert _versions("xuanwu_alembic_version") == {"xuanwu_0002"}
+        bureau = next(d for d in jurisdiction("xuanwu").departments if d.code == "xw-approval")
+        assert _meeting_leads() == [bureau.id, bureau.id]
+
+
+def test_meetings_recorded_before_the_lead_was_kept_stay_without_one_when_there_is_no_bureau(scratch_app):
+    """A database without the bureau (renamed away) migrates; the old meetings' lead stays empty."""
+    app = scratch_app(["xuanwu"])
+    with app.app_context():
+        _meetings_recorded_before_the_lead_was_kept(app, bureau_code="xw-approval-old")
+        upgrade_all()
+        assert _meeting_leads() == [None, None]
+
+
 def test_each_history_sees_only_its_own_tables_so_autogenerate_finds_nothing_to_do(app):
     """`alembic check` (autogenerate without writing) on the migrated database: the core's pass
     proposes neither to create the plugins' tables nor to drop them or their version tables,

@@ -163,6 +163,9 @@ def test_joint_meeting_is_led_by_the_district_administrative_approval_bureau_see
         assert ev.data["led_by"] == "玄武区行政审批局"
         meeting = db.session.scalar(select(CaseMeeting).where(CaseMeeting.case_id == case.id))
         assert meeting.held_on == date(2026, 3, 3) and meeting.decision == MEETING["decision"]
+        # the lead is stored on the meeting itself, not only in the event's text
+        assert meeting.lead_department.code == "xw-approval"
+        assert meeting.lead_department.jurisdiction.code == "xuanwu"
 
 
 def test_joint_meeting_without_the_approval_bureau_is_refused_and_nothing_is_written_seed001(app):
@@ -205,6 +208,13 @@ def test_joint_meeting_form_on_the_staff_page_refuses_a_future_date_and_records_
     assert meeting.held_on == date(2026, 3, 3) and meeting.minutes == "三方确认。"
     page = client.get(f"/staff/cases/{case.number}?lang=en").text
     assert "Led by: 玄武区行政审批局" in page
+    # the meeting itself, in Xuanwu's own panel (hook portal_case_panels), not in the core's page
+    panel = re.search(r'<section class="plugin-panel" data-plugin="xuanwu">.*?</section>', page, re.S).group(0)
+    assert "<h2>Joint meetings</h2>" in panel and "Mar 3, 2026" in panel
+    assert 'Led by: <span class="prewrap">Xuanwu Administrative Approval Bureau</span>' in panel
+    assert MEETING["attendees"] in panel and MEETING["decision"] in panel and "三方确认。" in panel
+    zh = client.get(f"/staff/cases/{case.number}?lang=zh_Hans").text
+    assert "<h2>联席会议</h2>" in zh
 
 
 def test_investigating_a_refused_matter_records_accountability_linked_to_the_case_seed001(client):

@@ -42,6 +42,7 @@ from .models import CaseMeeting
 
 AccountabilityRecord = model("AccountabilityRecord")
 from .actions import ACTIONS
+from .panels import meeting_panel
 
 STAFF = ("clerk", "handler", "supervisor")
 DESK = ("clerk", "supervisor")
@@ -287,6 +288,11 @@ class Xuanwu(JurisdictionPlugin):
     @hookimpl
     def portal_actions(self, jurisdiction):
         return ACTIONS
+
+    # seed 001: the joint meetings (一事一议) held on a case are shown with it to the staff.
+    @hookimpl
+    def portal_case_panels(self, jurisdiction, case):
+        return meeting_panel(case)
 
     # seed 001: the four types and their handling.
     @hookimpl

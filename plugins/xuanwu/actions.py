@@ -68,8 +68,8 @@ def hold_joint_meeting(case, actor, note, params, now):
     if bureau is None:
         raise Invalid(_l("The district administrative approval bureau, which leads joint meetings, "
                          "is missing from the departments."))
-    session().add(CaseMeeting(case_id=case.id, held_on=held_on, attendees=attendees, decision=decision,
-                               minutes=(params.get("minutes") or "").strip()))
+    session().add(CaseMeeting(case_id=case.id, held_on=held_on, lead_department_id=bureau.id, attendees=attendees,
+                               decision=decision, minutes=(params.get("minutes") or "").strip()))
     return {"led_by": bureau.name_zh, "held_on": held_on.isoformat(), "attendees": attendees, "decision": decision}
 
 

@@ -30,6 +30,7 @@ from ..web import render_for
 from . import action_forms, bp
 from .access import ADMINISTER, READ, SUPERVISE, can, capability_required, visible_case_or_404
 from .accountability import kind_labels
+from .case_panels import case_panels
 from .corrections import STATE_LABELS as CORRECTION_STATES
 from .replies import replies_for
 
@@ -164,7 +165,6 @@ def render_case(case: Case, *, error: str | None = None, draft: dict | None = No
     ).all()
     entries = {e.correction_id: e for e in db.session.scalars(select(KnowledgeEntry).where(
         KnowledgeEntry.correction_id.in_([c.id for c in corrections]))).all()} if corrections else {}
-    meetings = _meetings(case)
     # who was held to account for this case: shown to those who keep and read the records
     accountability = db.session.scalars(
         select(AccountabilityRecord).where(AccountabilityRecord.case_id == case.id)
@@ -179,19 +179,11 @@ def render_case(case: Case, *, error: str | None = None, draft: dict | None = No
         departments=case.jurisdiction.departments, now=now,
         overdue=is_overdue(case, now), replies=replies, canned_text=canned_text,
         action_labels=action_labels, state_labels=state_labels, corrections=corrections, entries=entries,
-        meetings=meetings, accountability=accountability, accountability_kinds=kind_labels(),
+        panels=case_panels(case), accountability=accountability, accountability_kinds=kind_labels(),
         error=error, draft=draft or {}, stage_labels=STAGE_LABELS,
         channel_label=names["channel"].get(case.channel, case.channel),
         correction_states=CORRECTION_STATES,
     ), status
-
-
-def _meetings(case: Case) -> list:
-    """The case's joint meetings, kept in the table of the plugin that declares it (Xuanwu's)."""
-    meeting = current_app.extensions["portal_plugins"].declared_model("CaseMeeting")
-    if meeting is None:
-        return []
-    return db.session.scalars(select(meeting).where(meeting.case_id == case.id).order_by(meeting.id)).all()
 
 
 @bp.route("/cases/<number>")

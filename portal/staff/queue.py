@@ -21,6 +21,7 @@ from ..i18n import pick
 from ..models import Case, Department, ServiceCentre, Window, case_co_department
 from ..models.base import db_int
 from ..sweep import DUE_SOON
+from ..vocabulary import works_for_department
 from . import bp
 from .access import READ, capability_required, visible_ids, visible_jurisdictions
 
@@ -78,12 +79,18 @@ def _conditions(args, now: datetime) -> list:
     q = (args.get("q") or "").strip()[:100]
     if q:
         conds.append(or_(Case.number == q.upper(), Case.matter.contains(q, autoescape=True)))
-    if current_user.role == "handler" and current_user.department_id and not args.get("all"):
+    if my_department_only(args):
         dep = current_user.department_id
         conds.append(or_(Case.lead_department_id == dep,
                          Case.id.in_(select(case_co_department.c.case_id)
                                      .where(case_co_department.c.department_id == dep))))
     return conds
+
+
+def my_department_only(args) -> bool:
+    """A department's own staff (any department role, see portal/vocabulary.py) see their
+    department's cases first; "show all" lifts it."""
+    return works_for_department(current_user) and not args.get("all")
 
 
 def _hooks(code):
@@ -152,4 +159,5 @@ def queue():
                 categories.append(cat)
     return render_template("staff/queue.html", rows=rows, total=total, page=page, per_page=PAGE,
                            departments=departments, windows=windows, states=states, categories=categories,
-                           jurisdictions=js, due_filters=DUE_FILTERS, args=args)
+                           jurisdictions=js, due_filters=DUE_FILTERS, args=args,
+                           my_department=my_department_only(args))

@@ -10,7 +10,7 @@ from flask_login import current_user
 from ..calendar import SHANGHAI
 from ..i18n import pick, role_label
 from . import bp
-from .accountability import kind_labels
+from .accountability import kind_label, kind_labels
 from .access import ADMINISTER, SUPERVISE, capability_required, jurisdiction_or_404, visible_jurisdictions
 from .csvsafe import to_csv
 from .report_data import MonthReport, month_report
@@ -74,7 +74,7 @@ def report_rows(r: MonthReport) -> list[list]:
     for a in r.accountability:
         rows.append(["", a.at.astimezone(SHANGHAI).date().isoformat(),
                      f"{a.staff.display_name} ({role_label(a.staff.role)})" if a.staff else "",
-                     pick(a.department, "name") if a.department else "", a.kind, a.occurrence, a.outcome,
+                     pick(a.department, "name") if a.department else "", kind_label(a.kind), a.occurrence, a.outcome,
                      a.points, a.note])
     return rows
 
