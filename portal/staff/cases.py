@@ -40,7 +40,8 @@ STAGE_LABELS = {"reply": _l("Reply"), "rectify": _l("Verify and rectify")}
 DATA_LABELS = {
     "channel": _l("Channel"), "first_receiver": _l("First receiver"), "category": _l("Category"),
     "complexity": _l("Complexity"), "lead": _l("Lead department"), "co": _l("Co-handling departments"),
-    "to_tier": _l("Escalated to"), "days": _l("Extra working days"), "due_date": _l("New due date"),
+    "to_tier": _l("Escalated to"), "days": _l("Extra working days"), "hours": _l("Extra working hours"),
+    "calendar_days": _l("Extra calendar days"), "due_date": _l("New due date"),
     "clock": _l("Clock"), "clocks": _l("Clocks"),
     "paused_working_days": _l("Working days paused"), "level": _l("Rating"), "method": _l("How"),
     "satisfaction": _l("The person's satisfaction"), "outcome": _l("Outcome"),
