@@ -1,5 +1,6 @@
 """Several clocks on the real pages (issue 11): the staff case page's pause, resume and extend
-forms choose a clock, and the extension speaks in the chosen clock's unit.
+forms choose a clock, the extension speaks in the chosen clock's unit, and the timeline names
+clocks in words.
 
 The jurisdiction is the test-local plugin of tests/clock_plugin.py (invented rules): a first
 response within 2 working hours beside a reply within 2 working days, both from filing. Dates
@@ -42,6 +43,10 @@ def label_of(html, field_id):
 def running(case):
     db.session.refresh(case)
     return {d.clock: d for d in case.running_deadlines}
+
+
+def timeline(html):
+    return html.split('<ol class="timeline">', 1)[1].split("</ol>", 1)[0]
 
 
 def friday_case():
@@ -144,3 +149,19 @@ def test_extension_label_and_bounds_follow_the_chosen_clocks_unit_in_the_users_l
     assert label_of(page(client, case, "zh_Hans"), "extend-days") == "延长工作日数"
     r = post(client, case, "extend", days="61", note="x")
     assert r.status_code == 422 and "An extension must be between 1 and 60 working days." in r.get_data(as_text=True)
+
+
+def test_staff_timeline_names_the_clocks_never_their_codes(county):
+    app, j, people = county
+    case = friday_case()
+    client = app.test_client()
+    login(client, "tc-super")
+    assert post(client, case, "pause", note="等材料", clock="first_response").status_code == 303
+    assert post(client, case, "resume", clock="first_response").status_code == 303
+    assert post(client, case, "extend", clock="first_response", days="1", note="复杂").status_code == 303
+    events = timeline(page(client, case))
+    assert "first_response" not in events
+    assert "Clocks: First response" in events and "Clock: First response" in events
+    assert "Extra working hours: 1" in events
+    zh = timeline(page(client, case, "zh_Hans"))
+    assert "first_response" not in zh and "首次响应" in zh
