@@ -1,6 +1,6 @@
 """Several clocks on the real pages (issue 11): the staff case page's pause, resume and extend
-forms choose a clock, the extension speaks in the chosen clock's unit, and the timeline names
-clocks in words.
+forms choose a clock, the extension speaks in the chosen clock's unit, the timeline names clocks
+in words, and the public tracking page shows every clock without codes or staff data.
 
 The jurisdiction is the test-local plugin of tests/clock_plugin.py (invented rules): a first
 response within 2 working hours beside a reply within 2 working days, both from filing. Dates
@@ -8,6 +8,8 @@ come from the State Council's 2026 holiday notice (4-6 April Qingming off)."""
 from __future__ import annotations
 
 import re
+
+from flask import g
 
 from portal.extensions import db
 
@@ -165,3 +167,38 @@ def test_staff_timeline_names_the_clocks_never_their_codes(county):
     assert "Extra working hours: 1" in events
     zh = timeline(page(client, case, "zh_Hans"))
     assert "first_response" not in zh and "首次响应" in zh
+
+
+def _visible_text(html: str) -> str:
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+def test_public_tracking_page_shows_both_clocks_in_plain_words_without_codes_or_staff_data(county):
+    """Privacy rule (DOMAIN.md, privacy): no staff data and no internal note on a public page."""
+    app, j, people = county
+    filed = file("twoclocks", now=shanghai(2026, 4, 3, 16, 30))
+    number = filed.case.number
+    desk = app.test_client()
+    login(desk, "tc-super")
+    assert post(desk, filed.case, "extend", clock="reply", days="1", note="内部：需协调住建局").status_code == 303
+    # The test keeps one app context open, which Flask reuses for every request: flask-login's
+    # per-request cache (g._login_user) would carry the supervisor into the public client's
+    # requests, where the staff session check finds no staff login and clears that session
+    # (the tracked cases with it), so /track answered 404. A real request has its own context.
+    g.pop("_login_user", None)
+    public = app.test_client()
+    with public.session_transaction() as s:
+        s["tracked"] = [number]
+    expected = {"en": (("First response", "Answer"), ("2 working hours", "2 working days", "plus 1 working day by extension")),
+                "zh_Hans": (("首次响应", "答复"), ("2个工作小时", "2个工作日", "另延期1个工作日"))}
+    for lang, (names, words) in expected.items():
+        r = public.get(f"/track/{number}?lang={lang}")
+        assert r.status_code == 200, lang
+        html = r.get_data(as_text=True)
+        assert set(re.findall(r'<h3 id="deadline-[^"]*">([^<]*)</h3>', html)) == set(names), lang
+        text = _visible_text(html)
+        for word in words:
+            assert word in text, (lang, word)
+        for secret in ("first_response", "working_hours", "working_days", "tc-super", "内部：需协调住建局",
+                       "李小青", "13800001234"):
+            assert secret not in text, (lang, secret)
