@@ -202,3 +202,27 @@ def test_public_tracking_page_shows_both_clocks_in_plain_words_without_codes_or_
         for secret in ("first_response", "working_hours", "working_days", "tc-super", "内部：需协调住建局",
                        "李小青", "13800001234"):
             assert secret not in text, (lang, secret)
+
+
+def test_rule_transparency_page_words_the_on_time_rate_as_every_completed_clock_met_in_time(county):
+    """Portal definition (docs/plugins.md, Clocks, "On time"), not a jurisdiction's rule: a case is
+    on time when every clock run that has closed was met in time. A case whose first response was
+    an hour late but whose answer came in time counts as late, and the page says "every", in each
+    language, never "first deadline"."""
+    from .test_clocks import act
+
+    app, j, people = county
+    case = friday_case()
+    act(case, "reply", people["handler"], note="已办结", now=shanghai(2026, 4, 7, 11, 0))  # first response 1 h late
+    client = app.test_client()
+    figures = client.get("/transparency.json").get_json()
+    assert figures["totals"]["on_time"] == {**figures["totals"]["on_time"], "numerator": 0, "denominator": 1}
+    words = {"en": ("every completed deadline met in time", "every deadline completed so far"),
+             "zh_Hans": ("已完成的各项时限均按期完成", "目前已完成的每一项时限"),
+             "zh_Hant": ("已完成的各項時限均按期完成", "目前已完成的每一項時限")}
+    for lang, expected in words.items():
+        html = client.get(f"/transparency?lang={lang}").get_data(as_text=True)
+        for text in expected:
+            assert text in html, (lang, text)
+        for old in ("first deadline", "首个期限", "首個期限"):
+            assert old not in html, (lang, old)
