@@ -9,6 +9,8 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from .calendar import CALENDAR_DAYS, WORKING_DAYS, WORKING_HOURS
+from .clock_labels import clock_label
 from .complexity import complexity_choices
 from .contracts import ActionField, ActionSpec
 from .engine import deadlines, effects
@@ -41,6 +43,59 @@ def _clock_running(case):
     return bool(case.running_deadlines)
 
 
+def several_clocks(case) -> bool:
+    """A clock choice is offered only when more than one clock runs on the case."""
+    return len(case.running_deadlines) > 1
+
+
+#: A clock offered for an extension, with the unit its amount is counted in.
+CLOCK_IN_UNIT = {WORKING_DAYS: _l("%(clock)s (in working days)"), CALENDAR_DAYS: _l("%(clock)s (in calendar days)"),
+                 WORKING_HOURS: _l("%(clock)s (in working hours)")}
+
+
+def _clock_choices(case, first, rows, with_unit=False):
+    """``("", first)`` then the clocks ``rows``, by the names readers know them by."""
+    def name(d):
+        label = clock_label(case, d.clock)
+        return CLOCK_IN_UNIT[d.unit or WORKING_DAYS] % {"clock": label} if with_unit else label
+    return [("", first)] + [(d.clock, name(d)) for d in rows]
+
+
+def _clock_field(choices, *, required=False, message=_l("Choose one of the running clocks.")):
+    return ActionField("clock", _l("Clock"), "choice", required=required, choices=choices,
+                       offered=several_clocks, message=message)
+
+
+def _extension_units(case) -> set[str]:
+    return {d.unit or WORKING_DAYS for d in case.running_deadlines}
+
+
+def extension_label(case):
+    """The amount's label in the unit of the case's clocks (or of the clock to be chosen)."""
+    units = _extension_units(case)
+    if len(units) == 1:
+        return EXTENSION_LABELS[units.pop()]
+    return _l("Extra time, in the unit of the clock chosen")
+
+
+def extension_message(case):
+    units = _extension_units(case)
+    if len(units) == 1:
+        return effects.extension_bounds_message(units.pop())
+    return _l("Enter the extra time as a whole number of at least 1, in the unit of the clock chosen.")
+
+
+EXTENSION_LABELS = {WORKING_DAYS: _l("Extra working days"), CALENDAR_DAYS: _l("Extra calendar days"),
+                    WORKING_HOURS: _l("Extra working hours")}
+PAUSE_CLOCK = _clock_field(lambda case: _clock_choices(
+    case, _l("Every running clock"), deadlines.chosen(case, None, paused=False)))
+RESUME_CLOCK = _clock_field(lambda case: _clock_choices(
+    case, _l("Every paused clock"), deadlines.chosen(case, None, paused=True)))
+EXTEND_CLOCK = _clock_field(lambda case: _clock_choices(
+    case, _l("Choose the clock to extend"), case.running_deadlines, with_unit=True),
+    required=True, message=_l("Choose the clock to extend."))
+
+
 CORE_ACTIONS = (
     ActionSpec("classify", effect=effects.classify, fields=(
         ActionField("category", _l("Category"), "choice", choices=category_choices,
@@ -62,14 +117,17 @@ CORE_ACTIONS = (
     ActionSpec("escalate", effect=effects.escalate, describe=_next_tier_text,
                available=lambda case: effects.next_tier(case) is not None,
                data_labels=(("to_tier", _l("Escalated to")),)),
-    ActionSpec("pause", effect=effects.pause, available=deadlines.can_pause),
-    ActionSpec("resume", effect=effects.resume, available=deadlines.can_resume,
+    ActionSpec("pause", effect=effects.pause, available=deadlines.can_pause, fields=(PAUSE_CLOCK,)),
+    ActionSpec("resume", effect=effects.resume, available=deadlines.can_resume, fields=(RESUME_CLOCK,),
                data_labels=(("paused_working_days", _l("Working days paused")),)),
     ActionSpec("extend", effect=effects.extend, available=_clock_running, note_label=_l("Reason for the extension"),
-               fields=(ActionField("days", _l("Extra working days"), "integer", required=True, default=3,
-                                   minimum=1, maximum=60,
-                                   message=_l("An extension must be between 1 and 60 working days.")),),
-               data_labels=(("due_date", _l("New due date")),)),
+               fields=(EXTEND_CLOCK,
+                       # the bounds depend on the clock chosen: the effect checks them
+                       ActionField("days", extension_label, "integer", required=True, default=3,
+                                   message=extension_message)),
+               data_labels=(("days", EXTENSION_LABELS[WORKING_DAYS]), ("hours", EXTENSION_LABELS[WORKING_HOURS]),
+                            ("calendar_days", EXTENSION_LABELS[CALENDAR_DAYS]),
+                            ("due_date", _l("New due date")))),
     ActionSpec("flag_overdue", effect=effects.flag_overdue, available=_clock_running),
     ActionSpec("rate", effect=effects.rate, data_labels=(("level", _l("Rating")),)),
     ActionSpec("rate_bad", effect=effects.rate, data_labels=(("level", _l("Rating")),)),

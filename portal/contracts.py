@@ -466,9 +466,11 @@ RESERVED_FIELD_NAMES = frozenset({"action", "version", "note", "csrf_token", "ca
 class ActionField:
     """One typed field of an action's form on the staff case page.
 
-    ``label``, ``message`` and ``hint`` are translated strings (``lazy_gettext``). ``message``
+    ``label``, ``message`` and ``hint`` are translated strings (``lazy_gettext``), or functions
+    of the case giving one (an extension's amount is in the unit of the case's clocks). ``message``
     is shown when the field is missing or its value is refused (the kind's generic message
-    otherwise). ``choices`` (kinds ``choice`` and ``choices``) is a function of the case giving
+    otherwise). ``offered(case)`` False leaves the field out of the form on that case: it is
+    neither drawn nor read (a clock choice on a case with one clock). ``choices`` (kinds ``choice`` and ``choices``) is a function of the case giving
     ``(value, label)`` pairs, so they may depend on it (the jurisdiction's departments);
     ``coerce`` turns the posted text into the value's type. ``default`` is a value or a
     function of the case. The value reaches the effect as ``params[name]``, typed: a ``date``,
@@ -486,6 +488,7 @@ class ActionField:
     minimum: int | None = None  # integer kind
     maximum: int | None = None  # integer kind
     max_length: int | None = None  # text kinds
+    offered: Callable[[Any], bool] | None = None
 
     def __post_init__(self):
         if self.kind not in FIELD_KINDS:
@@ -528,8 +531,9 @@ class ActionSpec:
         return self.available is None or bool(self.available(case))
 
     def labels(self) -> dict[str, Any]:
-        """Event-data key -> label: the fields' labels and ``data_labels``."""
-        return {**{f.name: f.label for f in self.fields}, **dict(self.data_labels)}
+        """Event-data key -> label: the fields' labels and ``data_labels`` (a field whose label
+        depends on the case is named by ``data_labels``)."""
+        return {**{f.name: f.label for f in self.fields if not callable(f.label)}, **dict(self.data_labels)}
 
 
 def ensure_tuple(items: Iterable) -> tuple:

@@ -11,6 +11,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from ..calendar import CALENDAR_DAYS, WORKING_DAYS, WORKING_HOURS
 from ..extensions import db
 from ..models import Case, Department, Rating, ReturnVisit
 from ..models.base import db_int
@@ -121,17 +122,39 @@ def resume(case, actor, note, params, now):
     return {"paused_working_days": deadlines.resume(case, now, clock), "clocks": clocks}
 
 
+#: The most one extension may add, per unit: the portal's default setting (no source report sets one).
+EXTENSION_MAX = {WORKING_DAYS: 60, CALENDAR_DAYS: 60, WORKING_HOURS: 60}
+_EXTENSION_BOUNDS = {
+    WORKING_DAYS: _l("An extension must be between 1 and 60 working days."),
+    CALENDAR_DAYS: _l("An extension must be between 1 and 60 calendar days."),
+    WORKING_HOURS: _l("An extension must be between 1 and 60 working hours."),
+}
+#: The event-data key of the amount added, per unit ("days" for working days, as always).
+EXTENSION_KEYS = {WORKING_DAYS: "days", CALENDAR_DAYS: "calendar_days", WORKING_HOURS: "hours"}
+
+
+def extension_bounds_message(unit: str):
+    return _EXTENSION_BOUNDS.get(unit or WORKING_DAYS, _EXTENSION_BOUNDS[WORKING_DAYS])
+
+
 def extend(case, actor, note, params, now):
+    """Add time to one running clock, counted in that clock's unit. With several running the
+    clock must be named: which deadline moves is never guessed."""
     try:
-        days = int(params.get("days", 0))
+        amount = int(params.get("days", 0))
     except (TypeError, ValueError):
-        days = 0
-    if days < 1 or days > 60:
-        raise Invalid(_l("An extension must be between 1 and 60 working days."))
+        amount = 0
     if not case.running_deadlines:
         raise NotAllowed(_l("No deadline is running."))
-    row = deadlines.extend(case, days, note, _clock_param(case, params))
-    return {"days": days, "due_date": row.due_date.isoformat(), "clock": row.clock}
+    clock = _clock_param(case, params)
+    if clock is None and len(case.running_deadlines) > 1:
+        raise Invalid(_l("Choose the clock to extend."))
+    target = deadlines.chosen(case, clock)[-1] if clock else case.running_deadlines[0]
+    unit = target.unit or WORKING_DAYS
+    if amount < 1 or amount > EXTENSION_MAX.get(unit, EXTENSION_MAX[WORKING_DAYS]):
+        raise Invalid(extension_bounds_message(unit))
+    row = deadlines.extend(case, amount, note, target.clock)
+    return {EXTENSION_KEYS.get(unit, "days"): amount, "due_date": row.due_date.isoformat(), "clock": row.clock}
 
 
 def flag_overdue(case, actor, note, params, now):

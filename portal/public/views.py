@@ -12,6 +12,7 @@ from datetime import date, datetime, timezone
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from ..clock_labels import STAGE_LABELS, clock_label  # noqa: F401 (re-exported)
 from ..contracts import RuleSource
 from ..engine.deadlines import PORTAL_DEFAULT, is_overdue, stored_source
 from ..i18n import choose, lang, pick
@@ -49,10 +50,6 @@ OUTCOME_LABELS = {
     "explained": _l("Explained: it cannot be done under current rules"),
 }
 
-STAGE_LABELS = {
-    "reply": _l("Answer"),
-    "rectify": _l("Verify and put right after a bad rating"),
-}
 
 RATING_LABELS = {5: _l("Very satisfied"), 4: _l("Satisfied"), 3: _l("Basically satisfied"),
                  2: _l("Dissatisfied"), 1: _l("Very dissatisfied")}
@@ -178,20 +175,6 @@ def rule_source(d: CaseDeadline) -> str:
         return str(PORTAL_DEFAULT_SOURCE)
     source = RuleSource.from_dict(stored)
     return format_source(source) if source is not None else ""
-
-
-def clock_label(case: Case | None, code: str) -> str:
-    """A clock's name for readers: the core's stage names, else the label the workflow declares."""
-    if code in STAGE_LABELS:
-        return str(STAGE_LABELS[code])
-    if case is not None:
-        try:
-            spec = next((c for c in _workflow(case).clock_specs() if c.code == code), None)
-        except Exception:  # noqa: BLE001 - a jurisdiction no plugin owns any more: no label
-            spec = None
-        if spec is not None:
-            return pick(spec, "label")
-    return code
 
 
 def deadline_view(d: CaseDeadline, now: datetime | None = None) -> DeadlineView:

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..actions import METHOD_LABELS
+from ..clock_labels import clock_label
 from ..contracts import ActionSpec, Transition
 from ..engine import cases as engine
 from ..engine.deadlines import is_overdue
@@ -41,7 +42,8 @@ STAGE_LABELS = {"reply": _l("Reply"), "rectify": _l("Verify and rectify")}
 DATA_LABELS = {
     "channel": _l("Channel"), "first_receiver": _l("First receiver"), "category": _l("Category"),
     "complexity": _l("Complexity"), "lead": _l("Lead department"), "co": _l("Co-handling departments"),
-    "to_tier": _l("Escalated to"), "days": _l("Extra working days"), "due_date": _l("New due date"),
+    "to_tier": _l("Escalated to"), "days": _l("Extra working days"), "hours": _l("Extra working hours"),
+    "calendar_days": _l("Extra calendar days"), "due_date": _l("New due date"),
     "clock": _l("Clock"), "clocks": _l("Clocks"),
     "paused_working_days": _l("Working days paused"), "level": _l("Rating"), "method": _l("How"),
     "satisfaction": _l("The person's satisfaction"), "outcome": _l("Outcome"),
@@ -107,7 +109,7 @@ def event_details(ev: CaseEvent, names: dict[str, dict], specs: dict[str, Action
         if key in HIDDEN_DATA or key.endswith("_record") or value in (None, "", [], {}):
             continue
         if isinstance(value, (list, tuple)):
-            value = "、".join(str(v) for v in value)
+            value = "、".join(str(names.get(key, {}).get(v, v)) for v in value)
         value = _choice_names(spec, key, case).get(value, names.get(key, {}).get(value, value))
         out.append((str(labels.get(key, key)), str(value)))
     return out
@@ -119,6 +121,12 @@ def _choice_names(spec: ActionSpec | None, key: str, case: Case | None) -> dict:
     if field is None or field.choices is None or case is None:
         return {}
     return {value: str(label) for value, label in field.choices(case)}
+
+
+def clock_names(case: Case, workflow) -> dict[str, str]:
+    """Clock code -> the name readers know it by: the workflow's clocks and any the case ran."""
+    codes = [c.code for c in workflow.clock_specs()] + [d.clock for d in case.deadlines if d.clock]
+    return {code: clock_label(case, code) for code in dict.fromkeys(codes)}
 
 
 def extra_labels(hooks, extra: dict) -> dict[str, str]:
@@ -159,6 +167,7 @@ def render_case(case: Case, *, error: str | None = None, draft: dict | None = No
              "complexity": complexity_labels(case.jurisdiction.code),
              "method": {k: str(v) for k, v in METHOD_LABELS.items()},
              "outcome": {k: str(v) for k, v in OUTCOME_LABELS.items()}}
+    names["clock"] = names["clocks"] = clock_names(case, workflow)
     specs = engine.action_specs(case.jurisdiction.code)
     corrections = db.session.scalars(
         select(GuideCorrection).where(GuideCorrection.cases.any(Case.id == case.id)).order_by(GuideCorrection.id)
