@@ -132,7 +132,7 @@ def test_example_county_end_to_end_file_respond_reply_and_track(county, lang):
     form_page = public.get(f"/file/example?lang={lang}").get_data(as_text=True)
     assert translated(lang, "When can the coordination officer best reach you?") in form_page
     data = intake_data(app, "example", **PERSON)
-    assert data["contact_time"] == "morning"
+    assert data["contact_time"] == "08:30-12:00"
     refused = public.post(f"/file/example?lang={lang}", data={k: v for k, v in data.items() if k != "contact_time"})
     assert refused.status_code == 422
     assert any(translated(lang, "Say when we can best reach you.") in e for e in errors_in(refused.get_data(as_text=True)))
@@ -144,7 +144,7 @@ def test_example_county_end_to_end_file_respond_reply_and_track(county, lang):
     receipt = public.get(f"/receipt/{number}?lang={lang}").get_data(as_text=True)
     code = re.search(r'id="access-code">([^<]+)<', receipt).group(1)
     case = db.session.scalar(select(Case).where(Case.number == number))
-    assert number.startswith("EX-") and case.extra == {"contact_time": "morning", "times_visited": 2}
+    assert number.startswith("EX-") and case.extra == {"contact_time": "08:30-12:00", "times_visited": 2}
     assert ("协调专员将在2个工作小时内与您联系" if lang == "zh_Hans" else "within 2 working hours") in receipt
 
     # 2. two clocks started at filing

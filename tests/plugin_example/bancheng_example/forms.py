@@ -9,9 +9,10 @@ from wtforms.validators import DataRequired, NumberRange, Optional
 
 from portal.toolkit import _l
 
-#: When the person can best be reached (the officer calls before the site visit).
-CONTACT_TIMES = (("morning", _l("In the morning")), ("afternoon", _l("In the afternoon")),
-                 ("any", _l("Any time in working hours")))
+#: When the person can best be reached (the officer calls before the site visit). The stored
+#: values are the window's hours themselves, so the staff page reads them in any language.
+CONTACT_TIMES = (("08:30-12:00", _l("In the morning")), ("14:00-17:30", _l("In the afternoon")),
+                 ("08:30-17:30", _l("Any time in working hours")))
 
 
 @cache
