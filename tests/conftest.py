@@ -20,6 +20,13 @@ ALL_PLUGINS = ["kunming", "xuanwu", "beijing", "dazhou", "qingcheng"]
 PG_ENV = "PORTAL_TEST_DATABASE_URL"
 
 
+def example_installed() -> bool:
+    """The out-of-tree example plugin (tests/plugin_example, `make install`) is an entry point."""
+    import importlib.metadata as md
+
+    return any(ep.name == "example" for ep in md.entry_points(group="portal"))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def compiled_catalogues():
     """Pages render from compiled catalogues even when pytest runs without `make translations`."""
@@ -60,12 +67,13 @@ def database_url(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def migrated(database_url, tmp_path_factory):
-    """Build the schema once through the migrations (what `flask db upgrade` runs): the core's
-    and every built-in plugin's own tables."""
+    """Build the schema once through the migrations (what `flask db upgrade` runs): the core's,
+    every built-in plugin's own tables and the out-of-tree example's (tests enable it)."""
     from portal.schema import upgrade_all
 
+    plugins = ALL_PLUGINS + (["example"] if example_installed() else [])
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
-                      "INSTANCE_PATH": str(tmp_path_factory.mktemp("inst")), "PORTAL_JURISDICTIONS": ALL_PLUGINS})
+                      "INSTANCE_PATH": str(tmp_path_factory.mktemp("inst")), "PORTAL_JURISDICTIONS": plugins})
     with app.app_context():
         upgrade_all()
         db.engine.dispose()

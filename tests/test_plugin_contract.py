@@ -279,9 +279,10 @@ def test_out_of_tree_plugin_is_not_loaded_unless_enabled(app, tmp_path):
     assert out.stdout.strip().splitlines()[-1] == "False"
 
 
-def test_out_of_tree_plugin_loads_when_enabled_and_its_override_takes_effect(make_app):
-    """Enabled by name, the example county is registered and its one override (2 working days for
-    general matters) runs: filed Fri 13 Feb 2026 → Sat 14 Feb (make-up) and Tue 24 Feb."""
+def test_out_of_tree_plugin_loads_when_enabled_and_its_rules_take_effect(make_app):
+    """Enabled by name, the example county (fictional) is registered with its own workflow and its
+    reply rule (2 working days for general matters) runs: filed Fri 13 Feb 2026 → Sat 14 Feb
+    (make-up) and Tue 24 Feb. tests/test_plugin_example.py walks it end to end."""
     _example_entry_point()
     app = make_app(PORTAL_JURISDICTIONS=ALL_PLUGINS + ["example"])
     with app.app_context():
@@ -290,12 +291,13 @@ def test_out_of_tree_plugin_loads_when_enabled_and_its_override_takes_effect(mak
         module = sys.modules["bancheng_example"]
         assert Path(module.__file__).resolve().is_relative_to(EXAMPLE_DIR)
         described = {p.name: p for p in host.describe()}["example"]
-        assert described.version == "0.1.0" and described.jurisdictions == ["example"]
+        assert described.version == md.version("bancheng-plugin-example") and described.jurisdictions == ["example"]
         case = file("example", now=shanghai(2026, 2, 13, 10, 0)).case
         assert case.number.startswith("EX-2026-")
-        assert (case.active_deadline.days, case.active_deadline.due_date) == (2, date(2026, 2, 24))
-        assert case.active_deadline.rule.startswith("Example County")
-        assert host.for_jurisdiction("example").portal_workflow().name == "core"  # the rest is default
+        reply = next(d for d in case.running_deadlines if d.clock == "reply")
+        assert (reply.days, reply.due_date) == (2, date(2026, 2, 24))
+        assert reply.rule.startswith("Example County (fictional)")
+        assert host.for_jurisdiction("example").portal_workflow().name == "example"
         kunming = file("kunming-wuhua", now=shanghai(2026, 2, 13, 10, 0)).case
         assert kunming.active_deadline.days == 3  # and it does not leak
 
@@ -313,7 +315,8 @@ def test_every_hook_has_a_heading_with_its_signature_in_docs_plugins_md():
 
 
 # -- the built-in plugins keep the rules ------------------------------------------------------------
-PLUGIN_FILES = sorted((ROOT / "plugins").glob("*/*.py")) + [EXAMPLE_DIR / "bancheng_example" / "__init__.py"]
+PLUGIN_FILES = (sorted((ROOT / "plugins").glob("*/*.py")) + sorted((ROOT / "plugins").glob("*/migrations/*.py"))
+                + sorted((EXAMPLE_DIR / "bancheng_example").rglob("*.py")))
 
 
 @pytest.mark.parametrize("path", PLUGIN_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")

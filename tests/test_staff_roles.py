@@ -223,20 +223,33 @@ def example(make_app):
         yield app
 
 
+def _site_visit(visitor, case):
+    """The example's first response (its own action): the officer records a visit today."""
+    from portal.toolkit import local_today
+
+    db.session.refresh(case)
+    return visitor.post(f"/staff/cases/{case.number}/act", {
+        "action": "site_visit", "version": str(case.version), "visited_on": local_today().isoformat(),
+        "place": "示例县政务服务中心窗口", "people_met": "1", "findings": "现场核实"})
+
+
 def test_coordination_officer_takes_the_steps_its_plugin_gives_it_and_no_more(example):
-    """Issue 11 (协调专员, the example's fictional role): read, act, assign; the example's workflow
-    lets it classify, assign, escalate and note, but not reply."""
+    """Issue 11 (协调专员, the example's fictional role): read, act, assign; the example's own
+    workflow lets it make the first response on site, assess, assign and reply, but not report
+    a department's result nor pause the clocks."""
     case = file("example").case
     co = Visitor(example, "ex-co")
     assert co.get("/staff/intake").status_code == 200  # assign: walk-in intake
     assert co.get("/staff/reports").status_code == 403
+    assert _site_visit(co, case).status_code == 303
     for action in ("classify", "assign"):
         db.session.refresh(case)
         assert co.post(f"/staff/cases/{case.number}/act", form_for(case, action)).status_code == 303, action
     db.session.refresh(case)
     assert case.state == "assigned"
-    r = co.post(f"/staff/cases/{case.number}/act", form_for(case, "reply", "答复"))
-    assert r.status_code == 403
+    for action in ("report", "pause"):
+        r = co.post(f"/staff/cases/{case.number}/act", form_for(case, action, "部门办理结果"))
+        assert r.status_code == 403, action
     db.session.refresh(case)
     assert case.state == "assigned"
 
@@ -246,6 +259,8 @@ def test_urgent_level_is_offered_at_classify_and_treated_as_simple(example):
     it; no plugin answers for it, so the core's simple-matter limit (on the spot) applies."""
     case = file("example").case
     co = Visitor(example, "ex-co")
+    assert _site_visit(co, case).status_code == 303  # the example assesses after its first response
+    db.session.refresh(case)
     page = co.get(f"/staff/cases/{case.number}").get_data(as_text=True)
     assert 'value="urgent"' in page and "急事急办" in page
     categories = example.extensions["portal_plugins"].for_jurisdiction("example").portal_categories()

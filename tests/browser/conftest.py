@@ -14,8 +14,9 @@
 
 Rate limits: filing is limited to 20 POSTs an hour per client address (per worker with
 the default in-memory storage). The Chinese public journey talks to the server on
-127.0.0.1 and the English one on [::1], so each language has its own budget (16
-jurisdictions, one filing each).
+127.0.0.1 and the English one on [::1], so each language has its own budget (17
+jurisdictions with the example county, one filing each; the example's own journey files one more
+in each language).
 """
 from __future__ import annotations
 
@@ -166,9 +167,27 @@ class PortalServer:
             return "(no error log)"
 
 
+#: The built-in plugins, the portal's default.
+BUILT_IN = ["kunming", "xuanwu", "beijing", "dazhou", "qingcheng"]
+
+
+def example_installed() -> bool:
+    """The out-of-tree example plugin (tests/plugin_example, `make install`) is an entry point."""
+    import importlib.metadata as md
+
+    return any(ep.name == "example" for ep in md.entry_points(group="portal"))
+
+
+#: The sixth, out-of-tree jurisdiction is enabled by configuration when installed (its journey is
+#: test_journeys_example.py); its coordination officer is a user of its own role.
+JURISDICTIONS = BUILT_IN + (["example"] if example_installed() else [])
+EXAMPLE_COORDINATOR = "example-coordinator"
+
+
 def _server_env(db_url: str, root: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
     env.update({
+        "PORTAL_JURISDICTIONS": ",".join(JURISDICTIONS),
         "PORTAL_DATABASE_URL": db_url,
         "PORTAL_INDEX_DIR": str(root / "index"),
         "PORTAL_UPLOAD_DIR": str(root / "uploads"),
@@ -216,6 +235,11 @@ def portal_server(browser_database_url, tmp_path_factory):
     env = _server_env(browser_database_url, root)
     _flask(env, "init-db")
     _flask(env, "load-demo")
+    if "example" in JURISDICTIONS:
+        from .support import DEMO_PASSWORD
+
+        _flask(env, "create-user", EXAMPLE_COORDINATOR, "--role", "coordinator", "--jurisdiction", "example",
+               "--name", "示例县协调专员", "--password", DEMO_PASSWORD)
     _flask(env, "reindex")
 
     v6 = _ipv6_loopback()
