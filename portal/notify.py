@@ -171,6 +171,9 @@ def on_case_event(case, ev) -> None:
 #: Steps the first receiver is not told of: the filing itself (they took it or were named on it)
 #: and internal notes (not a step of the case).
 NOT_A_STEP = frozenset({"file", "note"})
+#: What the overdue sweep does by itself (flag, escalate): it tells the first receiver in its own
+#: "overdue" notice, once per clock, so these are not told again as steps.
+SWEEP_STEPS = frozenset({"flag_overdue", "escalate"})
 
 
 def _tell_first_contact(case, ev, told) -> None:
@@ -181,6 +184,8 @@ def _tell_first_contact(case, ev, told) -> None:
 
     first = case.first_receiver
     if first is None or not first.active or ev.action in NOT_A_STEP or ev.actor_id == first.id:
+        return
+    if ev.actor_role == "system" and ev.action in SWEEP_STEPS:
         return
     if any(u is not None and u.id == first.id for u in told):
         return

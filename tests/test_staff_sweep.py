@@ -105,6 +105,11 @@ def test_sweep_flags_escalates_and_notifies_once(county):
     for who in ("td-super", "td-handler", "td-clerk"):
         assert f"{who}@example.invalid" in mail
     assert db.session.scalar(select(func.count(Notification.id)).where(Notification.kind == "overdue")) == 3
+    # the first receiver (first-contact responsibility) hears of the overdue case once, in the
+    # sweep's own notice, not again for each flag and escalation the sweep makes (found by review)
+    clerk_notices = db.session.scalars(select(Notification.kind).where(
+        Notification.recipient_id == people["clerk"].id, Notification.case_id == friday.id)).all()
+    assert sorted(clerk_notices) == ["due_soon", "first_contact", "overdue"]  # the assign is the one step
 
     # idempotent: running again (cron every few minutes) changes and sends nothing
     before, text = counts(), outbox(app)
