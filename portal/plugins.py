@@ -94,6 +94,8 @@ class PluginHost:
         self._collect_jurisdictions()
         self.vocabulary = self._collect_vocabulary()
         self.tables()  # a misdeclared table stops the app at start, like a foreign jurisdiction code
+        for code in self._owner:  # so does a misdeclared action, not the first case page that asks
+            self.actions(code)
 
     # -- registration ----------------------------------------------------------
     def _register(self, name: str, obj, version: str) -> None:
