@@ -127,3 +127,19 @@ def test_chief_representatives_take_turns_on_working_days_seed002(app):
     assert representative_on(j, date(2026, 2, 9)).representative == "邓子恒"
     with pytest.raises(ValueError):
         plan_rota(jurisdiction("xuanwu"), date(2026, 2, 9), date(2026, 2, 13), reps)
+
+
+def test_the_staff_case_page_reads_the_request_forms_choice_in_words_seed002(app):
+    """Seed 002's 问题诉求单 asks what kind of request it is; the staff case page shows what the
+    person chose as the form offered it, in the reader's language, never the stored code."""
+    from tests.factories import login
+    from tests.staff_support import quick_staff
+
+    quick_staff("dz-reader", "clerk", "dazhou")
+    case = file("dazhou", extra={"request_kind": "process"}).case
+    client = app.test_client()
+    login(client, "dz-reader")
+    en = client.get(f"/staff/cases/{case.number}?lang=en").get_data(as_text=True)
+    zh = client.get(f"/staff/cases/{case.number}?lang=zh_Hans").get_data(as_text=True)
+    assert "<dd>A question about the procedure</dd>" in en and "<dd>process</dd>" not in en, en[en.find("<dl"):en.find("</dl>")]
+    assert "<dd>咨询办事流程</dd>" in zh

@@ -129,12 +129,48 @@ def clock_names(case: Case, workflow) -> dict[str, str]:
     return {code: clock_label(case, code) for code in dict.fromkeys(codes)}
 
 
+def _intake_form(hooks):
+    return hooks.portal_intake_form(base=IntakeForm)(formdata=None, meta={"csrf": False})
+
+
 def extra_labels(hooks, extra: dict) -> dict[str, str]:
     """The jurisdiction's own labels for the intake fields its plugin added (stored in case.extra)."""
     if not extra:
         return {}
-    form = hooks.portal_intake_form(base=IntakeForm)(formdata=None, meta={"csrf": False})
+    form = _intake_form(hooks)
     return {name: str(form[name].label.text) for name in extra if name in form}
+
+
+def _choice_pair(choice) -> tuple[str, str]:
+    """``(value, label)`` of a WTForms choice: a SelectChoice, a pair or a bare value."""
+    if hasattr(choice, "value"):
+        return str(choice.value), str(choice.label if choice.label is not None else choice.value)
+    if isinstance(choice, (tuple, list)) and len(choice) >= 2:
+        return str(choice[0]), str(choice[1])
+    return str(choice), str(choice)
+
+
+def extra_values(hooks, extra: dict) -> dict[str, str]:
+    """What the person chose in those fields, as the form offered it in the reader's language: a
+    choice's label rather than its stored value ("process" -> 咨询办事流程), yes/no for a box."""
+    if not extra:
+        return {}
+    from flask_babel import gettext
+
+    form = _intake_form(hooks)
+    out = {}
+    for name, value in extra.items():
+        field = form[name] if name in form else None
+        choices = getattr(field, "choices", None)
+        if choices and not callable(choices):
+            labels = dict(_choice_pair(c) for c in choices)
+            values = value if isinstance(value, list) else [value]
+            out[name] = "; ".join(labels.get(str(v), str(v)) for v in values)
+        elif isinstance(value, bool):
+            out[name] = gettext("Yes") if value else gettext("No")
+        else:
+            out[name] = value
+    return out
 
 
 def action_views(case: Case, posted: tuple[str, action_forms.ActionForm] | None = None) -> list[ActionView]:
@@ -183,7 +219,7 @@ def render_case(case: Case, *, error: str | None = None, draft: dict | None = No
         case.jurisdiction.code, "staff/case.html", case=case, actions=action_views(case, posted),
         workflow=workflow, categories=categories,
         details={ev.id: event_details(ev, names, specs, case) for ev in case.events},
-        extra_labels=extra_labels(hooks, case.extra),
+        extra_labels=extra_labels(hooks, case.extra), extra_values=extra_values(hooks, case.extra),
         complexities=tuple(names["complexity"]), complexity_labels=names["complexity"], tiers=tiers,
         departments=case.jurisdiction.departments, now=now,
         overdue=is_overdue(case, now), replies=replies, canned_text=canned_text,
