@@ -108,14 +108,14 @@ def record_accountability(kind: str, **kwargs):
     """Record the n-th accountability failure of a kind for a staff member or a department, with
     the outcome the jurisdiction's ``portal_accountability_outcome`` gives (keywords: ``staff``,
     ``department``, ``case``, ``note``, ``by``); the caller's transaction commits it."""
-    from .staff.accountability import record
+    from .accountability import record
 
     return record(kind, **kwargs)
 
 
 def accountability_kind_label(code: str) -> str:
     """An accountability kind's name in the reader's language (the core's and the plugins' kinds)."""
-    from .staff.accountability import kind_label
+    from .accountability import kind_label
 
     return kind_label(code)
 

@@ -15,7 +15,7 @@ from portal.extensions import db
 from portal.forms import extra_data
 from portal.models import AccountabilityRecord, Case
 from portal.public.filing import intake_form_for
-from portal.staff.accountability import record
+from portal.accountability import record
 from portal.sweep import sweep
 from tests.conftest import shanghai
 from tests.factories import department, file, jurisdiction, login, staff
@@ -352,7 +352,7 @@ def test_registration_form_template_is_used_for_xuanwu_only_seed001(client):
 
 # -- accountability -----------------------------------------------------------------------------------
 def record_failure(kind, *, staff=None, department=None, by=None, note="", now=None):
-    """The staff side's accountability record (portal.staff.accountability), committed."""
+    """The accountability record (portal.accountability, what the staff page writes too), committed."""
     row = record(kind, staff=staff, department=department, case=None, note=note, by=by, now=now)
     db.session.commit()
     return row

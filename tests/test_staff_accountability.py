@@ -111,3 +111,16 @@ def test_xuanwu_plugin_rules_through_the_page(app, client):
     hook = app.extensions["portal_plugins"].for_jurisdiction("xuanwu").portal_accountability_outcome
     assert outcomes == [hook(kind="attitude", occurrence=n).outcome_zh for n in (1, 2, 3)]
     assert outcomes[0] != outcomes[2]  # the third time is different (seed 001: dismissal)
+
+
+def test_writing_a_record_needs_no_view_module():
+    """Actions' effects (Xuanwu's 不给办 investigation) and the overdue sweep write accountability
+    records inside the engine's transaction: the module that writes them loads no staff view
+    (found by review: it lived in the staff page's module)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, portal.accountability; "
+            "print(sorted(m for m in sys.modules if m.startswith(('portal.staff', 'portal.public', 'portal.search'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "[]", out

@@ -13,8 +13,6 @@ from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
 
-from sqlalchemy import func, select
-
 from portal.toolkit import (
     AccountabilityOutcome,
     Branding,
@@ -32,16 +30,14 @@ from portal.toolkit import (
     Workflow,
     clock_transitions,
     hookimpl,
-    model,
+    record_accountability,
     session,
     public_state,
     transition,
 )
 
-from .models import CaseMeeting
-
-AccountabilityRecord = model("AccountabilityRecord")
 from .actions import ACTIONS
+from .models import CaseMeeting
 from .panels import meeting_panel
 
 STAFF = ("clerk", "handler", "supervisor")
@@ -337,21 +333,10 @@ class Xuanwu(JurisdictionPlugin):
 
 
 def _record_overrun(case, at):
-    """The n-th overrun of the lead department, with its deduction (seed 001).
-
-    Counted like the staff side's accountability records (per department and kind);
-    see docs/plugins.md for the toolkit function this should become.
-    """
-    dept = case.lead_department
-    before = session().scalar(select(func.count(AccountabilityRecord.id)).where(
-        AccountabilityRecord.kind == "overrun", AccountabilityRecord.department_id == dept.id,
-        AccountabilityRecord.staff_id.is_(None)))
-    outcome = plugin.portal_accountability_outcome(jurisdiction=case.jurisdiction.code, kind="overrun",
-                                                   occurrence=before + 1)
-    session().add(AccountabilityRecord(
-        jurisdiction_id=case.jurisdiction_id, department_id=dept.id, case_id=case.id, kind="overrun",
-        occurrence=before + 1, outcome=outcome.outcome_zh, points=outcome.points, at=at,
-        note=f"{case.number}: time limit overrun (recorded by the overdue sweep)"))
+    """The n-th overrun of the lead department, with its deduction (seed 001), counted like every
+    accountability record (per department and kind), recorded by the system."""
+    record_accountability("overrun", staff=None, department=case.lead_department, case=case, note="",
+                          by=None, now=at)
     session().commit()
 
 

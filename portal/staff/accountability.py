@@ -7,53 +7,33 @@ The kinds are the core's four plus those the jurisdiction's plugin adds (portal_
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..extensions import db
-from ..i18n import choose, pick, role_label
+from ..i18n import pick, role_label
 from ..models import AccountabilityRecord, Case, Department, StaffUser
 from . import bp
 from ..vocabulary import current as current_vocabulary
 from .access import ADMINISTER, SUPERVISE, audit, can, capability_required, in_scope, visible_ids, visible_jurisdictions
 
-KINDS = {
-    "attitude": _l("Service attitude failure (a staff member)"),
-    "refusal": _l("Refused or pushed the matter away (a staff member)"),
-    "non_cooperation": _l("Did not cooperate (a department)"),
-    "overrun": _l("Overran the time limit (a department)"),
-}
-STAFF_KINDS = ("attitude", "refusal")
-
-
-def kind_label(code: str) -> str:
-    """An accountability kind's name in the reader's language (a plugin's from its declaration)."""
-    if code in KINDS:
-        return str(KINDS[code])
-    spec = current_vocabulary().kind_spec(code)
-    return choose(spec.label_zh, spec.label_en) if spec else code
-
-
-def kind_labels() -> dict[str, str]:
-    """Every kind's name, the core's and the enabled plugins', for the record tables."""
-    return {code: kind_label(code) for code in list(KINDS) + list(current_vocabulary().kind_codes())}
-
-
-def kind_choices(jurisdiction_codes) -> list[tuple[str, str]]:
-    """The kinds the user's jurisdictions use: the core's, then their plugins' (each once)."""
-    codes: list[str] = []
-    for code in jurisdiction_codes:
-        codes += [k for k in current_vocabulary().kinds_for(code) if k not in codes]
-    return [(k, kind_label(k)) for k in codes]
+from ..accountability import (  # noqa: F401  (KINDS, STAFF_KINDS, record: what the page uses and shows)
+    KINDS,
+    STAFF_KINDS,
+    kind_choices,
+    kind_label,
+    kind_labels,
+    previous_count,
+    record,
+)
 
 
 class RecordForm(FlaskForm):
@@ -75,32 +55,6 @@ def _form() -> RecordForm:
     form.staff.choices = [(0, "—")] + [(u.id, f"{u.display_name} · {role_label(u.role)}") for u in users]
     form.department.choices = [(0, "—")] + [(d.id, pick(d, "name")) for d in depts]
     return form
-
-
-def previous_count(kind: str, staff_id: int | None, department_id: int | None) -> int:
-    q = select(func.count(AccountabilityRecord.id)).where(AccountabilityRecord.kind == kind)
-    if staff_id is not None:
-        q = q.where(AccountabilityRecord.staff_id == staff_id)
-    else:
-        q = q.where(AccountabilityRecord.department_id == department_id, AccountabilityRecord.staff_id.is_(None))
-    return db.session.scalar(q) or 0
-
-
-def record(kind: str, *, staff: StaffUser | None, department: Department | None, case: Case | None,
-           note: str, by: StaffUser, now: datetime | None = None) -> AccountabilityRecord:
-    """Write the n-th record of its kind with the outcome the jurisdiction's rules give for n."""
-    jurisdiction = staff.jurisdiction if staff is not None else department.jurisdiction
-    occurrence = previous_count(kind, staff.id if staff else None, department.id if department else None) + 1
-    hooks = current_app.extensions["portal_plugins"].for_jurisdiction(jurisdiction.code)
-    outcome = hooks.portal_accountability_outcome(kind=kind, occurrence=occurrence)
-    row = AccountabilityRecord(
-        jurisdiction_id=jurisdiction.id, staff_id=staff.id if staff else None,
-        department_id=department.id if department else (staff.department_id if staff else None),
-        case_id=case.id if case else None, kind=kind, occurrence=occurrence,
-        outcome=outcome.outcome_zh or outcome.outcome_en, points=outcome.points, note=note.strip(),
-        at=now or datetime.now(timezone.utc), by_id=by.id)
-    db.session.add(row)
-    return row
 
 
 @bp.route("/accountability", methods=["GET", "POST"])

@@ -30,7 +30,7 @@ from ..models import AccountabilityRecord, Attachment, Case, CaseEvent, GuideCor
 from ..web import render_for
 from . import action_forms, bp
 from .access import ADMINISTER, READ, SUPERVISE, can, capability_required, visible_case_or_404
-from .accountability import kind_labels
+from ..accountability import kind_labels
 from .case_panels import case_panels
 from .corrections import STATE_LABELS as CORRECTION_STATES
 from .replies import replies_for

@@ -10,7 +10,7 @@ from flask_login import current_user
 from ..calendar import SHANGHAI
 from ..i18n import pick, role_label
 from . import bp
-from .accountability import kind_label, kind_labels
+from ..accountability import kind_label, kind_labels
 from .access import ADMINISTER, SUPERVISE, capability_required, jurisdiction_or_404, visible_jurisdictions
 from .csvsafe import to_csv
 from .report_data import MonthReport, month_report
