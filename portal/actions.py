@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from .calendar import CALENDAR_DAYS, WORKING_DAYS, WORKING_HOURS
+from .workdays import CALENDAR_DAYS, WORKING_DAYS, WORKING_HOURS
 from .clock_labels import clock_label
 from .complexity import complexity_choices
 from .contracts import ActionField, ActionSpec

@@ -103,7 +103,7 @@ def sweep_overdue(now_text):
 
     now = datetime.fromisoformat(now_text) if now_text else datetime.now(timezone.utc)
     if now.tzinfo is None:
-        from .calendar import SHANGHAI
+        from .workdays import SHANGHAI
 
         now = now.replace(tzinfo=SHANGHAI)
     result = sweep(now)
@@ -129,7 +129,7 @@ portal_cli.add_command(calendar_cli)
 @with_appcontext
 def calendar_import(path):
     """Import a year of official holiday data (JSON, same shape as portal/data/cn_workdays.json)."""
-    from .engine.calendars import import_year_file
+    from .engine.jurisdiction_calendars import import_year_file
 
     try:
         years = import_year_file(path)
@@ -148,7 +148,7 @@ def calendar_override(day, kind, jurisdiction, name):
     """Set a single-day override (working or off), nationally or for one jurisdiction."""
     from sqlalchemy import select
 
-    from .engine.calendars import set_override
+    from .engine.jurisdiction_calendars import set_override
     from .extensions import db
     from .models import Jurisdiction
 

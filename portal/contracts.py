@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from .calendar import CALENDAR_DAYS, UNITS, WORKING_DAYS, WORKING_HOURS, WorkingHours  # noqa: F401 (re-exported)
+from .workdays import CALENDAR_DAYS, UNITS, WORKING_DAYS, WORKING_HOURS, WorkingHours  # noqa: F401 (re-exported)
 
 #: Staff roles known to the core; "public" is the complainant, "system" the sweeper.
 ROLES = ("clerk", "handler", "supervisor", "admin")

@@ -271,7 +271,7 @@ class CorePlugin:
         # the portal's configurable default (PORTAL_WORKING_HOURS), not any jurisdiction's rule
         from flask import current_app
 
-        from .calendar import DEFAULT_WORKING_HOURS, WorkingHours
+        from .workdays import DEFAULT_WORKING_HOURS, WorkingHours
 
         text = current_app.config.get("PORTAL_WORKING_HOURS") if current_app else None
         if not text:

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from .calendar import SHANGHAI
+from .workdays import SHANGHAI
 from .contracts import ROLES
 from .engine import cases as engine
 from .extensions import db

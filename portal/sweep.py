@@ -18,8 +18,8 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import exists, select
 
-from .calendar import SHANGHAI, _end_of_day
-from .engine.calendars import calendar_for
+from .workdays import SHANGHAI, _end_of_day
+from .engine.jurisdiction_calendars import calendar_for
 from .engine.cases import SYSTEM, allowed_actions, can_rate, default_rate, perform
 from .engine.errors import EngineError
 from .extensions import db

@@ -123,14 +123,14 @@ def accountability_kind_label(code: str) -> str:
 # -- dates and calendars --------------------------------------------------------------------------
 def local_today():
     """Today's date where the windows are (Asia/Shanghai), whatever the server's time zone."""
-    from .calendar import local_date
+    from .workdays import local_date
 
     return local_date(utcnow())
 
 
 def working_calendar(jurisdiction):
     """The jurisdiction's working calendar (weekends, holidays, make-up days, local overrides)."""
-    from .engine.calendars import calendar_for
+    from .engine.jurisdiction_calendars import calendar_for
 
     return calendar_for(jurisdiction)
 

@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from portal import create_app
-from portal.calendar import SHANGHAI
+from portal.workdays import SHANGHAI
 from portal.config import normalise_db_url
 from portal.extensions import db
 
@@ -110,7 +110,7 @@ def make_app(migrated, tmp_path):
         app = create_app(base)
         with app.app_context():
             wipe()
-            from portal.engine.calendars import invalidate
+            from portal.engine.jurisdiction_calendars import invalidate
             from portal.registry import sync_jurisdictions
 
             invalidate()

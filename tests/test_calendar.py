@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from portal.calendar import (
+from portal.workdays import (
     DATA_PATH,
     SHANGHAI,
     DayKind,
@@ -93,14 +93,14 @@ def test_rule_national_day_2026_oct_1_to_7_off_sep_20_and_oct_10_work(cal):
 
 
 def test_rule_shipped_data_matches_chinesecalendar_for_every_shipped_year(cal):
-    """The file is generated, not hand-edited: regenerate with `python -m portal.calendar`.
+    """The file is generated, not hand-edited: regenerate with `python -m portal.workdays`.
     (Years that a newer chinesecalendar adds are a reason to refresh, not a failure.)"""
     fresh = WorkingCalendar.from_json(build_data_from_chinese_calendar())
     assert cal.years <= fresh.years
     for name in ("holidays", "workdays"):
         mine = dict(getattr(cal, name))
         theirs = {d: n for d, n in getattr(fresh, name).items() if notice_year(d) in cal.years}
-        assert mine == theirs, f"{DATA_PATH} is out of date; run python -m portal.calendar"
+        assert mine == theirs, f"{DATA_PATH} is out of date; run python -m portal.workdays"
 
 
 def test_rule_module_functions_use_the_builtin_calendar():

@@ -81,7 +81,7 @@ def test_calendar_import_and_override(app, tmp_path):
     }), encoding="utf-8")
     assert "2031" in run(app, "calendar", "import", str(path))
     assert db.session.get(CalendarYear, 2031) is not None
-    from portal.engine.calendars import calendar_for
+    from portal.engine.jurisdiction_calendars import calendar_for
 
     cal = calendar_for(None)
     assert cal.is_known_year(2031) and not cal.is_working_day(__import__("datetime").date(2031, 1, 1))

@@ -1,4 +1,4 @@
-"""Time limits in working days, calendar days and working hours (portal/calendar.py, pure).
+"""Time limits in working days, calendar days and working hours (portal/workdays.py, pure).
 
 Expected moments were worked out by hand from the State Council holiday notices for 2025 and
 2026 (国务院办公厅关于2025年/2026年部分节假日安排的通知), not copied from the implementation.
@@ -9,7 +9,7 @@ from datetime import date, datetime, time
 
 import pytest
 
-from portal.calendar import (
+from portal.workdays import (
     CALENDAR_DAYS,
     DEFAULT_WORKING_HOURS,
     SHANGHAI,

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from portal.calendar import WorkingHours
+from portal.workdays import WorkingHours
 from portal.engine import cases as engine
 from portal.engine.errors import Invalid
 from portal.extensions import db

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from bancheng_plugins.beijing import pick_fault_finding_day, record_fault_finding_day, screen
 from bancheng_plugins.beijing.models import SupervisionRecord
 from portal.engine import cases as engine
-from portal.engine.calendars import calendar_for
+from portal.engine.jurisdiction_calendars import calendar_for
 from portal.engine.errors import NotAllowed
 from portal.extensions import db
 from portal.models import Case, ScreeningRecord

@@ -17,7 +17,7 @@ from types import SimpleNamespace
 import pytest
 
 from portal import hookspecs
-from portal.engine.calendars import calendar_for
+from portal.engine.jurisdiction_calendars import calendar_for
 from portal.forms import IntakeForm
 from portal.plugins import PluginError, PluginHost
 from portal.toolkit import (

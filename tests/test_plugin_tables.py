@@ -48,7 +48,7 @@ def test_importing_the_toolkit_loads_no_view_search_or_api_module():
     assert not {m for m in loaded if m.startswith(VIEWS_SEARCH_API)}, sorted(loaded)
     allowed = {"portal", "portal.toolkit", "portal.contracts", "portal.hookspecs", "portal.extensions",
                "portal.engine", "portal.engine.errors",  # the errors an action's effect refuses with
-               "portal.calendar"}  # pure working-day arithmetic: the units of a TimeLimit
+               "portal.workdays"}  # pure working-day arithmetic: the units of a TimeLimit
     assert {m for m in loaded if not m.startswith("portal.models")} <= allowed, sorted(loaded)
 
 

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import stats
-from ..calendar import SHANGHAI
+from ..workdays import SHANGHAI
 from ..extensions import db
 from ..models import Attachment, Case, CaseEvent, Jurisdiction, StaffUser
 from . import deadlines, filing_db

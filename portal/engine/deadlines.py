@@ -16,11 +16,11 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy.orm import object_session
 
-from ..calendar import WORKING_HOURS, WorkingCalendar
+from ..workdays import WORKING_HOURS, WorkingCalendar
 from ..contracts import ClockSpec, TimeLimit
 from ..extensions import db
 from ..models import Case, CaseDeadline
-from .calendars import calendar_for
+from .jurisdiction_calendars import calendar_for
 
 
 def _hooks(case: Case):

@@ -11,7 +11,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ..calendar import CALENDAR_DAYS, WORKING_DAYS, WORKING_HOURS
+from ..workdays import CALENDAR_DAYS, WORKING_DAYS, WORKING_HOURS
 from ..extensions import db
 from ..models import Case, Department, Rating, ReturnVisit
 from ..models.base import db_int

@@ -145,7 +145,7 @@ def _form_cache_key(code: str):
     from flask_babel import get_locale
     from flask_login import current_user
 
-    from ..calendar import SHANGHAI
+    from ..workdays import SHANGHAI
     from ..engine.cases import utcnow
 
     if session.get("_flashes") or current_user.is_authenticated:

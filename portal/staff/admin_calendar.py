@@ -17,7 +17,7 @@ from sqlalchemy import select
 from wtforms import DateField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..engine.calendars import import_year_file, invalidate, set_override
+from ..engine.jurisdiction_calendars import import_year_file, invalidate, set_override
 from ..extensions import db
 from ..i18n import pick
 from ..models import CalendarDay, CalendarYear, Jurisdiction

@@ -4,7 +4,7 @@ Xuanwu (seed 001) summarises every month the most reported matters, windows and
 situations with their causes; the national rules score departments on response,
 completion and satisfaction; Xuanwu keeps staff and department accountability records.
 On time means every stage deadline (stored, counted in working days by
-``portal.calendar``) was met; time to reply is counted in the same working days.
+``portal.workdays``) was met; time to reply is counted in the same working days.
 """
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..calendar import SHANGHAI
-from ..engine.calendars import calendar_for
+from ..workdays import SHANGHAI
+from ..engine.jurisdiction_calendars import calendar_for
 from ..extensions import db
 from ..i18n import pick
 from ..models import AccountabilityRecord, Case, GuideCorrection, Jurisdiction

@@ -7,7 +7,7 @@ from flask import Response, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..calendar import SHANGHAI
+from ..workdays import SHANGHAI
 from ..i18n import pick, role_label
 from . import bp
 from ..accountability import kind_label, kind_labels

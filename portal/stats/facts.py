@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable
 
-from ..calendar import SHANGHAI
+from ..workdays import SHANGHAI
 from ..models.stats import REPLY_DAY_BUCKETS
 
 #: Actions that answer the person (the engine sets ``replied_at`` for exactly these).

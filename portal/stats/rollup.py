@@ -44,7 +44,7 @@ def done_states(jurisdiction_code: str) -> frozenset[str]:
 
 
 def _calendar(jurisdiction: Jurisdiction):
-    from ..engine.calendars import calendar_for
+    from ..engine.jurisdiction_calendars import calendar_for
 
     return calendar_for(jurisdiction)
 

@@ -1,4 +1,5 @@
-"""China's working-day calendar (工作日) for statutory time limits.
+"""China's working-day calendar (工作日) for statutory time limits: pure arithmetic, no database and
+no plugin (portal/engine/jurisdiction_calendars.py layers a jurisdiction's data on top of it).
 
 Rules encoded here:
 
@@ -15,7 +16,7 @@ Years are *notice years*: the State Council's notice for year Y also decides the
 week of December of Y-1 (New Year bridges: 2018-12-29 was a make-up working day under
 the 2019 notice). See :func:`notice_year`.
 
-Regenerate the data with ``python -m portal.calendar [PATH]``.
+Regenerate the data with ``python -m portal.workdays [PATH]``.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ SOURCE_TEMPLATE = (
     "State Council General Office notices on holiday arrangements "
     "(国务院办公厅关于…节假日安排的通知), via chinesecalendar {version}"
 )
-GENERATOR = "python -m portal.calendar (build_data_from_chinese_calendar)"
+GENERATOR = "python -m portal.workdays (build_data_from_chinese_calendar)"
 
 # New Year arrangements have reached back to 29 December (2019 notice). The whole last
 # week of December is given to the next year's notice so such days are flagged, not guessed.
@@ -678,5 +679,5 @@ def write_data(path: str | os.PathLike[str] = DATA_PATH) -> Path:
     return path
 
 
-if __name__ == "__main__":  # python -m portal.calendar [PATH]
+if __name__ == "__main__":  # python -m portal.workdays [PATH]
     print(f"wrote {write_data(*sys.argv[1:2])}")

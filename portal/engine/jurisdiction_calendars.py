@@ -1,4 +1,5 @@
-"""The working calendar a jurisdiction's deadlines use, layered from four sources:
+"""The working calendar a jurisdiction's deadlines use (the database-and-plugin layer over the pure
+arithmetic of portal/workdays.py), layered from four sources:
 
 shipped official data (portal/data) < years imported by an administrator < the
 jurisdiction plugin's single-day overrides < overrides an administrator set in the DB.
@@ -12,7 +13,7 @@ from datetime import date
 from flask import current_app
 from sqlalchemy import select
 
-from ..calendar import WorkingCalendar, builtin_calendar
+from ..workdays import WorkingCalendar, builtin_calendar
 from ..extensions import db
 from ..models import CalendarDay, CalendarYear, Jurisdiction
 
