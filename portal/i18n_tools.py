@@ -99,11 +99,29 @@ def _load(path) -> Catalog:
         return read_po(fh)
 
 
+_DATE_LINES = re.compile(rb'^"(POT-Creation-Date|PO-Revision-Date): .*\\n"\n', re.M)
+
+
+def _same_but_dates(old: bytes, new: bytes) -> bool:
+    """Whether two catalogues differ only in their header's dates (re-extracting unchanged sources)."""
+    return _DATE_LINES.sub(b"", old) == _DATE_LINES.sub(b"", new)
+
+
+def _replace_unless_only_dates(tmp: Path, path: Path) -> None:
+    """Move ``tmp`` over ``path``, or drop it when only the dates changed: an unchanged catalogue
+    keeps its file, so `make update-messages` leaves no diff behind."""
+    if path.exists() and _same_but_dates(path.read_bytes(), tmp.read_bytes()):
+        tmp.unlink()
+        return
+    os.replace(tmp, path)
+
+
 def _save(catalog: Catalog, path) -> None:
+    path = Path(path)
     tmp = Path(f"{path}.tmp")
     with open(tmp, "wb") as fh:
         write_po(fh, catalog, width=0, omit_header=False, sort_output=True)
-    os.replace(tmp, path)
+    _replace_unless_only_dates(tmp, path)
 
 
 def po_path(locale: str, directory=None) -> Path:
@@ -118,14 +136,17 @@ def extract(output, *, sources=None, quiet: bool = True) -> Catalog:
     from babel.messages.frontend import CommandLineInterface
 
     sources = [Path(d) for d in sources] if sources else [ROOT / d for d in SOURCE_DIRS]
+    output = Path(output)
+    fresh = output.with_name(f".{output.name}.{os.getpid()}.tmp")
     argv = ["pybabel"] + (["--quiet"] if quiet else []) + [
         "extract", "-F", str(ROOT / "babel.cfg"),
         *[arg for k in KEYWORDS for arg in ("-k", k)],
-        "-o", str(output), "--no-location", "--sort-output", "--no-wrap",
+        "-o", str(fresh), "--no-location", "--sort-output", "--no-wrap",
         "--project", "bancheng-portal", "--copyright-holder", "the Bancheng authors",
         *[str(d) for d in sources],
     ]
     CommandLineInterface().run(argv)
+    _replace_unless_only_dates(fresh, output)
     return _load(output)
 
 

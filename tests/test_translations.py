@@ -9,6 +9,7 @@ of translations/zh_Hans/LC_MESSAGES/messages.po (or the plugin's
 translations/README.md)."""
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -113,6 +114,12 @@ def test_update_plugin_creates_and_merges_a_plugins_catalogues(tmp_path):
     assert hans.get("Night window").string == "" and hans.get("Opening hours of the night window") is not None
     assert t._load(t.po_path("en", t.plugin_catalogues(pkg))).get("Night window").string == "Night window"
     assert t.po_path("zh_Hant", t.plugin_catalogues(pkg)).exists()
+    files = sorted(t.plugin_catalogues(pkg).rglob("messages.po*"))
+    for f in files:  # as if written long ago: a rewrite would stamp today's date
+        f.write_bytes(re.sub(rb"POT-Creation-Date: [^\\]*", b"POT-Creation-Date: 2000-01-01 00:00+0000", f.read_bytes()))
+    before = {f: f.read_bytes() for f in files}
+    t.update_plugin(pkg, seed=t.TRANSLATIONS)  # nothing changed in the sources: no file rewritten
+    assert {f: f.read_bytes() for f in files} == before
     (pkg / "__init__.py").write_text('from portal.toolkit import _l\nB = _l("Night window")\n')
     t.update_plugin(pkg)
     assert t._load(t.po_path("zh_Hans", t.plugin_catalogues(pkg))).get("Access code") is None
