@@ -356,6 +356,8 @@ class DefaultRating:
     counting: str = "calendar"
     rule: str = ""  # e.g. "Guangdong: not rated within 7 calendar days of the reply -> basically satisfied"
     rule_zh: str = ""
+    #: Where the rule comes from, as the jurisdiction states it; shown beside it on every page.
+    source: "RuleSource | None" = None
 
     def __post_init__(self):
         if self.counting not in ("calendar", "working"):

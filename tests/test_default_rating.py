@@ -138,7 +138,11 @@ def test_tracking_and_staff_pages_say_the_rating_was_given_by_default(app):
     assert page.count("Given by default") >= 2  # the rating and its event
     assert "Not given by the person" in page and "Guangdong: a reply not rated within 7 calendar days" in page
     assert "DOMAIN" not in page  # no internal tag, on staff pages either
-    assert "defaulted:" not in page and "rule_zh" not in page
+    assert "defaulted:" not in page and "rule_zh" not in page and "rule_source" not in page
+    # the rule carries its source on both pages, like every time limit (found by review)
+    assert "Source: Government-service good/bad rating system (State Council General Office 2019 No. 51)" in en
+    assert "Source: Government-service good/bad rating system" in page
+    assert "依据：" in zh and "政务服务“好差评”制度（国办发〔2019〕51号）广东省默认评价规则" in zh
 
 
 def test_the_person_still_rates_normally_and_cannot_pass_for_the_default(app):

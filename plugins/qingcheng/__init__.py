@@ -38,6 +38,10 @@ GUANGDONG_DEFAULT_RATING = DefaultRating(
     days=7, level=3, counting="calendar",
     rule="Guangdong: a reply not rated within 7 calendar days is rated 'basically satisfied' by default",
     rule_zh="广东省：答复后7个自然日内未评价的，默认评价为“基本满意”",
+    source=RuleSource(
+        "政务服务“好差评”制度（国办发〔2019〕51号）广东省默认评价规则",
+        "Government-service good/bad rating system (State Council General Office 2019 No. 51): Guangdong's default rating",
+        "答复后7个自然日内未评价的，默认“基本满意”", "not rated within 7 calendar days of the reply: 'basically satisfied'"),
 )
 
 # seed 004: 清城区建立起一般问题当场办、复杂问题协调办、服务问题监督办、营商问题帮代办的分类处办机制.

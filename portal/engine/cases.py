@@ -283,7 +283,8 @@ def default_rate(case: Case, policy, now: datetime | None = None) -> CaseEvent:
     action = "rate_bad" if int(policy.level) <= 2 else "rate"
     return perform(case, action, SYSTEM, expected_version=case.version, now=now,
                    params={"level": policy.level, "source": "default", "rule": policy.rule,
-                           "rule_zh": policy.rule_zh})
+                           "rule_zh": policy.rule_zh,
+                           "rule_source": policy.source.as_dict() if policy.source is not None else None})
 
 
 def _default_rating_by_system(action: str, actor: Actor, params: dict) -> bool:

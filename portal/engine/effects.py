@@ -185,7 +185,8 @@ def rate(case, actor, note, params, now):
     source = "public" if actor.role == "public" else params.get("source", "public")
     db.session.add(Rating(case=case, level=level, comment=note, at=now, source=source))
     if source == "default":  # not given by the person: the jurisdiction's default (portal_default_rating)
-        return {"level": level, "defaulted": True, "rule": params.get("rule", ""), "rule_zh": params.get("rule_zh", "")}
+        return {"level": level, "defaulted": True, "rule": params.get("rule", ""), "rule_zh": params.get("rule_zh", ""),
+                "rule_source": params.get("rule_source")}
     return {"level": level}
 
 

@@ -27,11 +27,12 @@ KINDS = ("correction", "practice", "guide")
 def _page_helpers():
     """Helpers base.html needs on every page (staff pages too): language switch, large text."""
     from ..i18n import here, lang_url
-    from .views import as_deadline_view, default_rating_rule, rule_source, rule_text
+    from .views import as_deadline_view, default_rating_rule, default_rating_source, rule_source, rule_text
 
     return {"lang_url": lang_url, "here": here, "as_deadline_view": as_deadline_view, "rule_text": rule_text,
             "rule_source": rule_source,
             "default_rating_rule": default_rating_rule,
+            "default_rating_source": default_rating_source,
             "large_text_on": lambda: request.cookies.get("large") == "1"}
 
 

@@ -322,7 +322,17 @@ def public_case_view(case: Case) -> dict:
         "rated_at": last_rating.at if last_rating else None,
         "rating_defaulted": bool(last_rating and last_rating.source == "default"),
         "default_rule": default_rating_rule(case) if last_rating and last_rating.source == "default" else "",
+        "default_source": default_rating_source(case) if last_rating and last_rating.source == "default" else "",
     }
+
+
+def default_rating_source(case: Case) -> str:
+    """Where the rule of the latest default rating comes from, in the reader's language, as stored
+    with its event; "" when it was stored without one."""
+    ev = next((e for e in reversed(case.events)
+               if e.action in ("rate", "rate_bad") and (e.data or {}).get("defaulted")), None)
+    source = RuleSource.from_dict((ev.data or {}).get("rule_source")) if ev is not None else None
+    return format_source(source) if source is not None else ""
 
 
 def default_rating_rule(case: Case) -> str:

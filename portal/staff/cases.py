@@ -48,7 +48,7 @@ DATA_LABELS = {
     "paused_working_days": _l("Working days paused"), "level": _l("Rating"), "method": _l("How"),
     "satisfaction": _l("The person's satisfaction"), "outcome": _l("Outcome"),
 }
-HIDDEN_DATA = frozenset({"from_tier", "defaulted", "rule", "rule_zh", "note_public"})  # shown otherwise (badges, rule)
+HIDDEN_DATA = frozenset({"from_tier", "defaulted", "rule", "rule_zh", "rule_source", "note_public"})  # shown otherwise (badges, rule)
 OUTCOME_LABELS = {"resolved": _l("Resolved"), "referred": _l("Explained and referred")}
 NOTE_LABEL = _l("Note or reason")
 
