@@ -134,6 +134,33 @@ CHECK = textwrap.dedent("""
 """)
 
 
+CHECK_EXAMPLE = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    import bancheng_example
+    assert str(Path(bancheng_example.__file__).resolve()).startswith(sys.argv[1])  # the wheel's copy
+    from portal import create_app
+    from portal.extensions import db
+    from sqlalchemy import inspect
+    inst = Path(sys.argv[2])
+    app = create_app({"TESTING": True, "SECRET_KEY": "wheel-test", "INSTANCE_PATH": str(inst),
+                      "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(inst / "example.sqlite3"),
+                      "PORTAL_INDEX_DIR": str(inst / "index"), "PORTAL_JURISDICTIONS": ["example"]})
+    with app.app_context():
+        from portal.registry import sync_jurisdictions
+        from portal.schema import upgrade_all
+        assert upgrade_all() == ["example"]
+        assert "example_site_visit" in inspect(db.engine).get_table_names()
+        sync_jurisdictions()
+        c = app.test_client()
+        zh = c.get("/file/example?lang=zh_Hans").get_data(as_text=True)
+        en = c.get("/file/example?lang=en").get_data(as_text=True)
+    assert "When can the coordination officer best reach you?" in en, en[-3000:]
+    assert "When can the coordination officer best reach you?" not in zh and "示例县" in zh, zh[-3000:]
+    print("EXAMPLE-OK")
+""")
+
+
 def test_an_installed_wheel_serves_chinese_pages(tmp_path):
     try:
         import setuptools  # noqa: F401
@@ -170,3 +197,17 @@ def test_an_installed_wheel_serves_chinese_pages(tmp_path):
     inst = tmp_path / "instance"
     checked = _run(python, "-c", CHECK, venv.resolve(), inst, cwd=tmp_path)
     assert checked.returncode == 0 and "WHEEL-OK" in checked.stdout, (checked.stdout[-2000:], checked.stderr[-4000:])
+
+    # Issue 11: the sixth jurisdiction installs with pip from its own wheel next to the installed
+    # portal, is enabled by configuration, migrates its own table and speaks its own words.
+    example_src = tmp_path / "example-src"
+    shutil.copytree(ROOT / "tests" / "plugin_example", example_src, ignore=ignore)
+    built = _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
+                 "-q", "-w", dist, example_src, cwd=tmp_path)
+    assert built.returncode == 0, built.stderr[-3000:]
+    (example_whl,) = dist.glob("bancheng_plugin_example-*.whl")
+    installed = _run(sys.executable, "-m", "pip", "--python", python, "install", "--no-deps", "--no-index",
+                     "-q", example_whl, cwd=tmp_path)
+    assert installed.returncode == 0, installed.stderr[-3000:]
+    checked = _run(python, "-c", CHECK_EXAMPLE, venv.resolve(), tmp_path / "example-instance", cwd=tmp_path)
+    assert checked.returncode == 0 and "EXAMPLE-OK" in checked.stdout, (checked.stdout[-2000:], checked.stderr[-4000:])
