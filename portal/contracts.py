@@ -290,11 +290,6 @@ class TimeLimit:
             raise ValueError(f"TimeLimit needs a whole number of at least 0, not {self.days!r}")
 
     @property
-    def amount(self) -> int:
-        """The limit in its ``unit`` (``days`` is the field's historical name)."""
-        return self.days
-
-    @property
     def on_the_spot(self) -> bool:
         return self.days == 0 and self.unit != WORKING_HOURS
 

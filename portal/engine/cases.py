@@ -19,7 +19,7 @@ from ..workdays import SHANGHAI
 from ..extensions import db
 from ..models import Attachment, Case, CaseEvent, Jurisdiction, StaffUser
 from . import deadlines, filing_db
-from .effects import RATING_LEVELS, rating_open  # noqa: F401  (RATING_LEVELS re-exported)
+from .effects import rating_open
 from .errors import Conflict, Invalid, NotAllowed
 from .numbering import (
     access_code_for_submission,

@@ -18,7 +18,6 @@ from ..extensions import db
 from ..models import AuditLog, Case, Jurisdiction
 
 CLERK, HANDLER, SUPERVISOR, ADMIN = "clerk", "handler", "supervisor", "admin"
-CASE_ROLES = (CLERK, HANDLER, SUPERVISOR, ADMIN)
 READ, ACT, ASSIGN, SUPERVISE, ADMINISTER = "read", "act", "assign", "supervise", "administer"
 
 

@@ -36,7 +36,6 @@ from .corrections import STATE_LABELS as CORRECTION_STATES
 from .replies import replies_for
 
 FILE_LABEL = _l("Filed")
-STAGE_LABELS = {"reply": _l("Reply"), "rectify": _l("Verify and rectify")}
 
 #: Labels of the core events' data keys (an action's declared fields and data_labels add theirs).
 DATA_LABELS = {
@@ -220,12 +219,11 @@ def render_case(case: Case, *, error: str | None = None, draft: dict | None = No
         workflow=workflow, categories=categories,
         details={ev.id: event_details(ev, names, specs, case) for ev in case.events},
         extra_labels=extra_labels(hooks, case.extra), extra_values=extra_values(hooks, case.extra),
-        complexities=tuple(names["complexity"]), complexity_labels=names["complexity"], tiers=tiers,
-        departments=case.jurisdiction.departments, now=now,
+        complexity_labels=names["complexity"], tiers=tiers, now=now,
         overdue=is_overdue(case, now), replies=replies, canned_text=canned_text,
         action_labels=action_labels, state_labels=state_labels, corrections=corrections, entries=entries,
         panels=case_panels(case), accountability=accountability, accountability_kinds=kind_labels(),
-        error=error, draft=draft or {}, stage_labels=STAGE_LABELS,
+        error=error, draft=draft or {},
         channel_label=names["channel"].get(case.channel, case.channel),
         correction_states=CORRECTION_STATES,
     ), status
