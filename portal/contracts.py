@@ -543,13 +543,16 @@ __all__ = [n for n in dir() if not n.startswith("_")]
 @dataclass(frozen=True)
 class StaffLink:
     """A link in the staff navigation to one of a plugin's own staff pages: ``endpoint`` is the
-    view's name inside the plugin's blueprint; shown to the ``roles`` given, and only to staff who
-    see one of the plugin's jurisdictions."""
+    view's name inside the plugin's blueprint; shown to the roles with ``capability`` (or to the
+    ``roles`` named), and only to staff who see one of the plugin's jurisdictions."""
 
     endpoint: str
     label_zh: str
     label_en: str
     roles: frozenset[str] = frozenset({"clerk", "handler", "supervisor", "admin"})
+    #: when set, the link is shown to every role with this capability (the core's and plugins')
+    #: instead of the ``roles`` named
+    capability: str | None = None
 
 
 @dataclass(frozen=True)

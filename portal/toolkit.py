@@ -143,11 +143,14 @@ def pick(obj, field: str):
 
 
 # -- a plugin's own staff pages (hook portal_staff_pages) ------------------------------------------
-def staff_page(*roles: str, post_roles: tuple[str, ...] | None = None):
-    """The guard for a plugin's staff views: signed in, one of ``roles`` (POST: ``post_roles``)."""
+def staff_page(*roles: str, post_roles: tuple[str, ...] | None = None, capability: str | None = None,
+               post_capability: str | None = None):
+    """The guard for a plugin's staff views: signed in and allowed by ``capability`` (read, act,
+    assign, supervise, administer; a plugin's own roles count by what they can) or by role names
+    (``roles``); POST also needs ``post_capability`` (or one of ``post_roles``)."""
     from .staff.plugin_pages import staff_page as guard
 
-    return guard(*roles, post_roles=post_roles)
+    return guard(*roles, post_roles=post_roles, capability=capability, post_capability=post_capability)
 
 
 def current_staff():

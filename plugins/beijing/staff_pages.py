@@ -41,7 +41,7 @@ class FaultFindingForm(FlaskForm):
 
 
 @blueprint.route("/fault-finding", methods=["GET", "POST"])
-@staff_page("clerk", "handler", "supervisor", "admin", post_roles=("supervisor",))
+@staff_page(capability="read", post_capability="supervise")
 def fault_finding():
     from . import FAULT_FINDING, record_fault_finding_day
 
@@ -76,4 +76,4 @@ def fault_finding():
     return render_template("beijing_staff/fault_finding.html", form=form, error=error, rows=rows, names=names), status
 
 
-pages = StaffPages(blueprint, links=(StaffLink("fault_finding", "找茬日", "Fault-finding day"),))
+pages = StaffPages(blueprint, links=(StaffLink("fault_finding", "找茬日", "Fault-finding day", capability="read"),))

@@ -32,9 +32,6 @@ Department = model("Department")
 
 blueprint = Blueprint("dazhou_staff", __name__, template_folder="templates")
 
-#: Who reads the rota: the core's staff and the chief representatives themselves (seed 002).
-STAFF_ROLES = ("clerk", "handler", "supervisor", "admin", "dazhou_chief_rep")
-
 #: How far ahead the page lists the rota, and the longest period planned at once.
 SHOWN_DAYS = 31
 MAX_PERIOD_DAYS = 366
@@ -72,7 +69,9 @@ def _representatives(text: str, jurisdiction) -> tuple[list, str | None]:
 
 
 @blueprint.route("/rota", methods=["GET", "POST"])
-@staff_page(*STAFF_ROLES, post_roles=("supervisor",))
+# every staff member reads the rota, the chief representatives themselves too (seed 002: they take
+# turns at the window); the supervisors plan it
+@staff_page(capability="read", post_capability="supervise")
 def rota():
     from . import plan_rota
 
@@ -110,4 +109,4 @@ def rota():
 
 
 pages = StaffPages(blueprint, links=(StaffLink("rota", "首席代表轮值", "Chief representatives' rota",
-                                                      roles=frozenset(STAFF_ROLES)),))
+                                                      capability="read"),))

@@ -11,11 +11,11 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import abort, current_app, request, url_for
-from flask_login import current_user
+from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..models import Jurisdiction
-from .access import roles_required, visible_ids
+from .access import can, roles_required, visible_ids
 
 
 def register(app) -> None:
@@ -58,21 +58,31 @@ def staff_jurisdiction_choices() -> list[tuple[str, str]]:
     return [(j.code, pick(j, "name")) for j in staff_jurisdictions()]
 
 
-def staff_page(*roles: str, post_roles: tuple[str, ...] | None = None):
-    """Guard a plugin's staff view: logged in, one of ``roles`` (else 403), and seeing at least
-    one of the plugin's jurisdictions (else 404). ``post_roles``: who may also submit its forms
-    (a POST by another of ``roles`` gets 403: they read the page, others keep it)."""
+def staff_page(*roles: str, post_roles: tuple[str, ...] | None = None, capability: str | None = None,
+               post_capability: str | None = None):
+    """Guard a plugin's staff view: logged in, allowed (else 403), and seeing at least one of the
+    plugin's jurisdictions (else 404). Allowed by ``capability`` (read, act, assign, supervise,
+    administer: the core's roles and every plugin's own roles count by what they can), or by role
+    names (``roles``). ``post_capability`` / ``post_roles``: who may also submit its forms (a POST by
+    anybody else allowed to read gets 403: they read the page, others keep it)."""
+    if capability is None and not roles:
+        raise ValueError("staff_page needs a capability or role names")
 
     def decorate(view):
         @wraps(view)
         def guarded(*args, **kwargs):
+            if capability is not None and not can(capability):
+                abort(403)
             if not staff_jurisdictions():
                 abort(404)
-            if post_roles is not None and request.method == "POST" and current_user.role not in post_roles:
-                abort(403)
+            if request.method == "POST":
+                if post_roles is not None and current_user.role not in post_roles:
+                    abort(403)
+                if post_capability is not None and not can(post_capability):
+                    abort(403)
             return view(*args, **kwargs)
 
-        return roles_required(*roles)(guarded)
+        return roles_required(*roles)(guarded) if roles else login_required(guarded)
 
     return decorate
 
@@ -83,6 +93,7 @@ def nav_links() -> list[tuple[str, object]]:
         return []
     out = []
     for plugin, link in current_app.extensions.get("portal_staff_links", ()):
-        if current_user.role in link.roles and jurisdictions_of(plugin):
+        allowed = can(link.capability) if link.capability else current_user.role in link.roles
+        if allowed and jurisdictions_of(plugin):
             out.append((url_for(f"{plugin}_staff.{link.endpoint}"), link))
     return out
