@@ -148,3 +148,30 @@ def test_report_csv_writes_the_accountability_kinds_label_in_the_readers_languag
     assert kinds("en") == ["Service attitude failure (a staff member)", "Late at the window"]
     zh = kinds("zh_Hans")
     assert "未按时到岗" in zh and "attitude" not in zh and "deputy_late" not in zh
+
+
+def test_a_plugins_department_role_takes_the_departments_steps_of_a_guide_correction(deputy):
+    """The guide-correction steps the core's handler takes (confirm for their department, record
+    the fix, reject) are a department role's, a plugin's too; publishing stays the supervisors'
+    (found when plugins got roles: the pipeline still asked for the role name "handler")."""
+    from portal.knowledge import pipeline
+
+    j = jurisdiction("deputy")
+    hr, tax = j.departments
+    officer = quick_staff("dp-officer-c", "deputy_officer", "deputy", hr)
+    desk = quick_staff("dp-desk-c", "deputy_desk", "deputy")
+    inspector = quick_staff("dp-inspector-c", "deputy_inspector", "deputy")
+    case = file("deputy").case
+    c = pipeline.propose(user=desk, case=case, guide=None, kind="practice", field="materials", wrong_text="",
+                         corrected_text="视频核验", cause="房东在外地", title="视频核验", department_id=hr.id)
+    assert pipeline.steps_open(c, desk) == []  # takes matters in and hands them on: not the department
+    assert pipeline.steps_open(c, officer) == ["confirm", "reject"]
+    other = quick_staff("dp-officer-tax", "deputy_officer", "deputy", tax)
+    assert pipeline.steps_open(c, other) == ["reject"]  # not the responsible department's
+    from portal.engine.errors import NotAllowed
+
+    with pytest.raises(NotAllowed):
+        pipeline.confirm(c, desk)
+    pipeline.confirm(c, officer)
+    pipeline.record_fix(c, officer, "办事指南已更新")
+    assert pipeline.steps_open(c, officer) == ["reject"] and pipeline.steps_open(c, inspector) == ["publish", "reject"]

@@ -17,6 +17,7 @@ from ..extensions import db
 from ..models import GuideCorrection, GuideMaterial, GuideVersion, KnowledgeEntry, ServiceGuide, StaffUser
 from ..privacy import complainant_values, redact
 from ..vocabulary import can
+from ..vocabulary import current as current_vocabulary
 
 FIELDS = ("materials", "conditions", "fees", "contact", "place", "time_limit")
 
@@ -62,12 +63,35 @@ def propose(*, user: StaffUser, case=None, guide: ServiceGuide | None, kind: str
     return c
 
 
+#: Each step, the state it is taken from (reject: from any state before publication).
+STEP_FROM = {"confirm": "proposed", "fix": "confirmed", "publish": "fixed"}
+
+
+def may(step: str, c: GuideCorrection, user: StaffUser) -> bool:
+    """Whether ``user``'s role lets them take ``step`` on ``c``: a supervisor every step; the
+    responsible department's own staff (the core's handler, or a plugin's department role)
+    confirm, record the fix and reject. The staff page offers what this allows; each step checks it."""
+    if can(user.role, "supervise"):
+        return True
+    department_staff = user.role in current_vocabulary().department_roles()
+    if step == "confirm":
+        return department_staff and (c.department_id is None or user.department_id == c.department_id)
+    return department_staff and step in ("fix", "reject")
+
+
+def steps_open(c: GuideCorrection, user: StaffUser) -> list[str]:
+    """The steps ``user`` may take on ``c`` now."""
+    steps = [step for step, state in STEP_FROM.items() if c.state == state and may(step, c, user)]
+    if c.state not in ("published", "rejected") and may("reject", c, user):
+        steps.append("reject")
+    return steps
+
+
 def confirm(c: GuideCorrection, user: StaffUser, now=None) -> None:
     """The responsible department (its handler) or a supervisor confirms the problem."""
     _check_scope(user, c.jurisdiction_id)
     _require(c, "proposed")
-    if not (can(user.role, "supervise") or (user.role == "handler" and (
-            c.department_id is None or user.department_id == c.department_id))):
+    if not may("confirm", c, user):
         raise NotAllowed(_l("Only the responsible department or a supervisor can confirm."))
     c.state, c.confirmed_by_id, c.confirmed_at = "confirmed", user.id, _now(now)
     db.session.commit()
@@ -76,7 +100,7 @@ def confirm(c: GuideCorrection, user: StaffUser, now=None) -> None:
 def record_fix(c: GuideCorrection, user: StaffUser, note: str, now=None) -> None:
     _check_scope(user, c.jurisdiction_id)
     _require(c, "confirmed")
-    if not (user.role == "handler" or can(user.role, "supervise")):
+    if not may("fix", c, user):
         raise NotAllowed(_l("Only the department or a supervisor can record the fix."))
     if not (note or "").strip():
         raise Invalid(_l("Say what was fixed."))
@@ -88,7 +112,7 @@ def publish(c: GuideCorrection, user: StaffUser, now=None) -> KnowledgeEntry:
     """New guide version + knowledge entry in one commit; then the index catches up."""
     _check_scope(user, c.jurisdiction_id)
     _require(c, "fixed")
-    if not can(user.role, "supervise"):
+    if not may("publish", c, user):
         raise NotAllowed(_l("Only a supervisor can publish."))
     now = _now(now)
     guide = db.session.get(ServiceGuide, c.guide_id) if c.guide_id else None
@@ -121,7 +145,7 @@ def reject(c: GuideCorrection, user: StaffUser, note: str) -> None:
     _check_scope(user, c.jurisdiction_id)
     if c.state == "published":
         raise NotAllowed(_l("A published entry cannot be rejected."))
-    if not (user.role == "handler" or can(user.role, "supervise")):
+    if not may("reject", c, user):
         raise NotAllowed(_l("Your role may not reject corrections."))
     c.state, c.fix_note = "rejected", (note or "").strip()
     db.session.commit()

@@ -22,7 +22,7 @@ from ..i18n import pick
 from ..knowledge import pipeline
 from ..models import Department, GuideCorrection, KnowledgeEntry, ServiceGuide
 from . import bp
-from .access import ACT, HANDLER, READ, SUPERVISE, audit, can, capability_required, scoped_or_404, visible_case_or_404, visible_ids
+from .access import ACT, READ, audit, capability_required, scoped_or_404, visible_case_or_404, visible_ids
 
 FIELD_LABELS = {
     "materials": _l("Materials"),
@@ -127,18 +127,7 @@ def corrections():
 
 def _steps_for(c: GuideCorrection) -> list[str]:
     """The steps to offer this user now; the pipeline checks them again on POST."""
-    role, steps, supervises = current_user.role, [], can(SUPERVISE)
-    responsible = supervises or (role == HANDLER and (c.department_id is None
-                                                              or current_user.department_id == c.department_id))
-    if c.state == "proposed" and responsible:
-        steps.append("confirm")
-    if c.state == "confirmed" and (role == HANDLER or supervises):
-        steps.append("fix")
-    if c.state == "fixed" and supervises:
-        steps.append("publish")
-    if c.state not in ("published", "rejected") and (role == HANDLER or supervises):
-        steps.append("reject")
-    return steps
+    return pipeline.steps_open(c, current_user)
 
 
 @bp.route("/corrections/<int:correction_id>")
