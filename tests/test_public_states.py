@@ -138,3 +138,18 @@ def test_workflow_public_steps_keep_order_and_drop_duplicates_and_side_exits():
                         StateSpec("d", "丁", "D", public_label_zh="已答复", public_label_en="Answered")),
                   "a", ())
     assert [s.code for s in wf.public_steps()] == ["a", "d"]
+
+
+def test_the_staff_case_page_says_what_the_person_reads_when_it_differs_seed003(app):
+    """Seed 003: Dongcheng's staff see 发现问题; their case page also says the complainant reads
+    已受理, so what they tell the person on the phone matches the tracking page."""
+    from tests.factories import login, staff
+
+    case = file("beijing-dongcheng", now=shanghai(2026, 3, 2, 10, 0)).case
+    staff("dc-reader", "clerk", "beijing-dongcheng")
+    client = app.test_client()
+    login(client, "dc-reader")
+    zh = client.get(f"/staff/cases/{case.number}?lang=zh_Hans").get_data(as_text=True)
+    assert "发现问题" in zh and "群众看到：已受理" in zh
+    en = client.get(f"/staff/cases/{case.number}?lang=en").get_data(as_text=True)
+    assert "the person reads: Received" in en

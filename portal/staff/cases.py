@@ -27,6 +27,7 @@ from ..forms import IntakeForm
 from ..i18n import pick
 from ..complexity import complexity_labels
 from ..models import AccountabilityRecord, Attachment, Case, CaseEvent, GuideCorrection, KnowledgeEntry
+from ..public.views import public_texts
 from ..web import render_for
 from . import action_forms, bp
 from .access import ADMINISTER, READ, SUPERVISE, can, capability_required, visible_case_or_404
@@ -195,6 +196,8 @@ def render_case(case: Case, *, error: str | None = None, draft: dict | None = No
     chosen = request.args.get("canned")
     canned_text = next((r.body for r in replies if r.key == chosen), replies[0].body if replies else "")
     action_labels, state_labels = _labels(workflow)
+    # what the person's tracking page calls this state, when it differs from the staff's word
+    public_label = public_texts(workflow.state(case.state))[0]
     categories = hooks.portal_categories()
     names = {"category": {c.code: pick(c, "name") for c in categories},
              "to_tier": {t.code: pick(t, "name") for t in tiers},
@@ -224,6 +227,7 @@ def render_case(case: Case, *, error: str | None = None, draft: dict | None = No
         action_labels=action_labels, state_labels=state_labels, corrections=corrections, entries=entries,
         panels=case_panels(case), accountability=accountability, accountability_kinds=kind_labels(),
         error=error, draft=draft or {},
+        public_state_label=public_label if public_label != state_labels.get(case.state) else "",
         channel_label=names["channel"].get(case.channel, case.channel),
         correction_states=CORRECTION_STATES,
     ), status
