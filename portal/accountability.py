@@ -13,6 +13,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from .contracts import CORE_ACCOUNTABILITY_KINDS
 from .extensions import db
 from .i18n import choose
 from .models import AccountabilityRecord, Case, Department, StaffUser
@@ -24,7 +25,15 @@ KINDS = {
     "non_cooperation": _l("Did not cooperate (a department)"),
     "overrun": _l("Overran the time limit (a department)"),
 }
-STAFF_KINDS = ("attitude", "refusal")
+
+
+def concerns(kind: str) -> str:
+    """Whom a kind of record names, "staff" or "department": the core's kinds as the contract
+    declares them (CORE_ACCOUNTABILITY_KINDS), a plugin's as its portal_vocabulary does."""
+    if kind in CORE_ACCOUNTABILITY_KINDS:
+        return CORE_ACCOUNTABILITY_KINDS[kind]
+    spec = current_vocabulary().kind_spec(kind)
+    return spec.concerns if spec else "department"
 
 
 def kind_label(code: str) -> str:

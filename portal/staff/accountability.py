@@ -25,9 +25,9 @@ from . import bp
 from ..vocabulary import current as current_vocabulary
 from .access import ADMINISTER, SUPERVISE, audit, can, capability_required, in_scope, visible_ids, visible_jurisdictions
 
-from ..accountability import (  # noqa: F401  (KINDS, STAFF_KINDS, record: what the page uses and shows)
+from ..accountability import (  # noqa: F401  (what the page uses and shows)
     KINDS,
-    STAFF_KINDS,
+    concerns,
     kind_choices,
     kind_label,
     kind_labels,
@@ -75,7 +75,7 @@ def accountability():
         for obj in (staff, dept):
             if obj is not None and not in_scope(obj.jurisdiction_id):
                 abort(404)
-        concerns_staff = _concerns(form.kind.data) == "staff"
+        concerns_staff = concerns(form.kind.data) == "staff"
         if concerns_staff and staff is None:
             error = _("Choose the staff member.")
         elif not concerns_staff and dept is None:
@@ -98,11 +98,3 @@ def accountability():
         .order_by(AccountabilityRecord.at.desc()).limit(200)).all()
     status = 422 if request.method == "POST" else 200
     return render_template("staff/accountability.html", form=form, rows=rows, kinds=kind_labels(), error=error), status
-
-
-def _concerns(kind: str) -> str:
-    """Whom a kind of record names: "staff" or "department"."""
-    if kind in STAFF_KINDS:
-        return "staff"
-    spec = current_vocabulary().kind_spec(kind)
-    return spec.concerns if spec else "department"
