@@ -139,16 +139,22 @@ class PluginHost:
                 raise PluginError(f"Plugin {owner!r}, jurisdiction {code!r}: {e}") from None
         return vocabulary
 
+    def _plugin_answers(self, hook_name: str) -> list[tuple[str, object]]:
+        """``(plugin name, answer)`` of every enabled plugin for a hook each plugin answers for
+        itself, not for a jurisdiction (its staff pages, catalogues, tables); empty answers left out."""
+        out = []
+        for impl in getattr(self.pm.hook, hook_name).get_hookimpls():
+            answer = impl.function()
+            if answer:
+                out.append((impl.plugin_name, answer))
+        return out
+
     def staff_pages(self) -> list[tuple[str, StaffPages]]:
         """``(plugin name, StaffPages)`` of every enabled plugin that has staff pages of its own.
         The blueprint must be named ``<plugin>_staff`` (one namespace per plugin, no clash with the
         core's or another plugin's endpoints)."""
         out = []
-        for impl in self.pm.hook.portal_staff_pages.get_hookimpls():
-            pages = impl.function()
-            if pages is None:
-                continue
-            name = impl.plugin_name
+        for name, pages in self._plugin_answers("portal_staff_pages"):
             if getattr(pages.blueprint, "name", None) != f"{name}_staff":
                 raise PluginError(f"Plugin {name!r}: its staff pages' blueprint must be named {name + '_staff'!r}.")
             out.append((name, pages))
@@ -156,12 +162,7 @@ class PluginHost:
 
     def translation_folders(self) -> list[tuple[str, str]]:
         """``(plugin name, folder)`` of every enabled plugin that ships catalogues of its own."""
-        out = []
-        for impl in self.pm.hook.portal_translations.get_hookimpls():
-            folder = impl.function()
-            if folder:
-                out.append((impl.plugin_name, str(folder)))
-        return out
+        return [(name, str(folder)) for name, folder in self._plugin_answers("portal_translations")]
 
     def tables(self) -> list[tuple[str, Tables]]:
         """``(plugin name, Tables)`` of every enabled plugin with tables of its own, checked: each
@@ -170,11 +171,7 @@ class PluginHost:
         if cached is not None:
             return cached
         out = []
-        for impl in self.pm.hook.portal_tables.get_hookimpls():
-            tables = impl.function()
-            if tables is None:
-                continue
-            name = impl.plugin_name
+        for name, tables in self._plugin_answers("portal_tables"):
             for model in tables.models:
                 table = model.__table__.name
                 if not table.startswith(name + "_") or table == version_table(name):
