@@ -14,6 +14,7 @@ from ..knowledge.indexing import known_personal_values, maybe_catch_up, search_i
 from ..models import Department, GuideCorrection, Jurisdiction, KnowledgeEntry, ServiceGuide
 from ..privacy import redact
 from ..registry import enabled_jurisdictions
+from ..safe_redirect import local_path
 from ..search import IndexBusy
 from . import bp
 
@@ -46,9 +47,8 @@ def _fresh_locale():
 
 
 def _safe_next(target: str | None) -> str:
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return url_for("public.index")
-    return target
+    """A page of this site to go back to (see portal/safe_redirect.py), else the home page."""
+    return local_path(target) or url_for("public.index")
 
 
 def _page_arg() -> int:

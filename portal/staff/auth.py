@@ -26,6 +26,7 @@ from wtforms.validators import DataRequired, Length
 from ..extensions import db, limiter
 from ..keys import derived_key
 from ..models import StaffUser
+from ..safe_redirect import local_path
 from . import bp
 
 
@@ -51,10 +52,8 @@ def update_session_auth_hash(user: StaffUser) -> None:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only back into the staff workspace, never to another site."""
-    if target and target.startswith("/staff/") and not target.startswith("//"):
-        return target
-    return url_for("staff.queue")
+    """Only back into the staff workspace, never to another site (see portal/safe_redirect.py)."""
+    return local_path(target, prefix="/staff/") or url_for("staff.queue")
 
 
 @bp.before_app_request
