@@ -26,6 +26,8 @@ ENV_KEYS = (
     "SESSION_HOURS",
     "RATELIMIT_ENABLED",
     "ACCESS_CODE_KEY",
+    "SECURE_COOKIES",
+    "HSTS_SECONDS",
 )
 
 
@@ -102,6 +104,10 @@ def defaults(instance_path: str) -> dict:
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "PORTAL_LANGUAGES": ["zh_Hans", "zh_Hant", "en"],
         "SESSION_COOKIE_HTTPONLY": True,
+        # Plain http by default (make run); on behind TLS: Secure cookies, __Host-session, HSTS
+        # (portal/cookies.py). HSTS's max-age, sent over TLS or with secure cookies on; 0 sends none.
+        "PORTAL_SECURE_COOKIES": False,
+        "PORTAL_HSTS_SECONDS": 3600 * 24 * 365,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": 3600 * 8,
     }
@@ -112,8 +118,10 @@ def _parse(key: str, raw: str):
         return [p.strip() for p in raw.split(",") if p.strip()]
     if key == "SESSION_HOURS":
         return int(raw)
-    if key == "RATELIMIT_ENABLED":
+    if key in ("RATELIMIT_ENABLED", "SECURE_COOKIES"):
         return raw.strip().lower() not in ("0", "false", "no", "off")
+    if key == "HSTS_SECONDS":
+        return int(raw)
     return raw
 
 

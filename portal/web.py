@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json as _json
 
-from flask import abort, g, has_request_context, jsonify, make_response, render_template, request
+from flask import abort, g, jsonify, make_response, render_template, request
 from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import format_date, format_datetime, get_locale
@@ -14,7 +14,7 @@ from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
-from . import i18n
+from . import cookies, i18n
 from .engine.errors import EngineError
 from .extensions import db, login_manager
 from .models.base import DB_INT
@@ -75,7 +75,7 @@ class _PerRequestSecureSession(SecureCookieSessionInterface):
     serializer = _SESSION_SERIALIZER
 
     def get_cookie_secure(self, app) -> bool:
-        return bool(app.config.get("SESSION_COOKIE_SECURE")) or (has_request_context() and request.is_secure)
+        return bool(app.config.get("SESSION_COOKIE_SECURE")) or cookies.secure(app)
 
     def get_signing_serializer(self, app):
         """Built once per secret key (and fallbacks) instead of twice per request."""
@@ -103,6 +103,7 @@ def _percent_encode_raw_query(wsgi_app):
 
 
 def init_app(app) -> None:
+    cookies.init_app(app)
     app.url_map.converters["int"] = BoundedInt
     app.wsgi_app = _percent_encode_raw_query(app.wsgi_app)
     _install_plugin_templates(app)
@@ -127,15 +128,13 @@ def init_app(app) -> None:
         resp.headers.setdefault("Referrer-Policy", "no-referrer")
         resp.headers.setdefault("X-Frame-Options", "DENY")
         resp.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if request.is_secure:
-            resp.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        cookies.hsts(resp)
         # the staff workspace (plugins' staff pages are mounted under /staff too) and a person's case
         if request.path.startswith(("/staff", "/track")):
             resp.headers["Cache-Control"] = "no-store"
         chosen = request.args.get("lang")
         if chosen and i18n.normalise(chosen):
-            resp.set_cookie(i18n.LANG_COOKIE, i18n.normalise(chosen), max_age=3600 * 24 * 365,
-                            samesite="Lax", httponly=True, secure=request.is_secure)
+            cookies.set_preference(resp, i18n.LANG_COOKIE, i18n.normalise(chosen))
         return resp
 
     # Secure session cookie whenever the request came over TLS, decided per request

@@ -8,6 +8,7 @@ from flask import abort, redirect, render_template, request, url_for
 from markupsafe import Markup
 from sqlalchemy import func, select
 
+from ..cookies import set_preference
 from ..extensions import db
 from ..i18n import choose, lang, pick, to_traditional
 from ..knowledge.indexing import known_personal_values, maybe_catch_up, search_index
@@ -71,8 +72,7 @@ def index():
 def toggle_large():
     resp = redirect(_safe_next(request.args.get("next")), 303)
     on = request.cookies.get("large") != "1"
-    resp.set_cookie("large", "1" if on else "0", max_age=3600 * 24 * 365, samesite="Lax", httponly=True,
-                    secure=request.is_secure)
+    set_preference(resp, "large", "1" if on else "0")
     return resp
 
 
