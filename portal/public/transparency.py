@@ -16,6 +16,7 @@ from flask_babel import get_locale, get_translations
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
+from ..csv_download import csv_download
 from ..registry import enabled_jurisdictions
 from ..stats import export, svg
 from ..stats.figures import MIN_DENOMINATOR, month_label, report_for
@@ -184,8 +185,7 @@ def _filename(report, ext: str) -> str:
 
 def _csv(code: str | None):
     report, _enabled = _report(code)
-    return Response(export.to_csv(report), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{_filename(report, "csv")}"'})
+    return csv_download(export.to_csv(report), _filename(report, "csv"))
 
 
 def _json(code: str | None):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask import Response, render_template, request
+from flask import render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,6 +12,7 @@ from ..i18n import pick, role_label
 from . import bp
 from ..accountability import kind_label, kind_labels
 from .access import ADMINISTER, SUPERVISE, capability_required, jurisdiction_or_404, visible_jurisdictions
+from ..csv_download import csv_download
 from .csvsafe import to_csv
 from .report_data import MonthReport, month_report
 
@@ -85,5 +86,4 @@ def reports_csv():
     r = _report()
     code = r.jurisdictions[0].code if r.jurisdictions else "report"
     filename = f"bancheng-{code}-{r.year:04d}-{r.month:02d}.csv"
-    return Response(to_csv(report_rows(r)), mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return csv_download(to_csv(report_rows(r)), filename)
