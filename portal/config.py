@@ -28,6 +28,7 @@ ENV_KEYS = (
     "ACCESS_CODE_KEY",
     "SECURE_COOKIES",
     "HSTS_SECONDS",
+    "TRACKED_MINUTES",
 )
 
 
@@ -87,6 +88,8 @@ def defaults(instance_path: str) -> dict:
         "PORTAL_OPERATOR_NAME": "办成示范政务服务中心",
         "PORTAL_ICP_NUMBER": "",
         "PORTAL_SESSION_HOURS": 8,
+        # How long a browser (a centre's kiosk) may show the cases filed or tracked in it.
+        "PORTAL_TRACKED_MINUTES": 30,
         # The hours of a working day in which working-hour limits count, for jurisdictions that
         # declare none (portal_working_hours): a setting of this portal, not a jurisdiction's rule.
         "PORTAL_WORKING_HOURS": "09:00-12:00,13:30-17:30",
@@ -120,7 +123,7 @@ def _parse(key: str, raw: str):
         return int(raw)
     if key in ("RATELIMIT_ENABLED", "SECURE_COOKIES"):
         return raw.strip().lower() not in ("0", "false", "no", "off")
-    if key == "HSTS_SECONDS":
+    if key in ("HSTS_SECONDS", "TRACKED_MINUTES"):
         return int(raw)
     return raw
 

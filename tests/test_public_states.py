@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from flask import g
 
+from portal.public.kept_cases import sealed_receipt
 from portal.contracts import StateSpec, Transition, Workflow
 from portal.engine import cases as engine
 from portal.public.views import public_texts
@@ -27,7 +28,7 @@ def _receipt(app, filed, lang="zh_Hans"):
     client = app.test_client()
     with client.session_transaction() as s:
         s["tracked"] = [filed.case.number]
-        s["receipt"] = {"number": filed.case.number, "code": filed.access_code}
+        s["receipt"] = sealed_receipt(filed.case.number, filed.access_code)
     return client.get(f"/receipt/{filed.case.number}?lang={lang}").get_data(as_text=True)
 
 

@@ -6,6 +6,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from portal.public.kept_cases import sealed_receipt
 from portal.engine import cases as engine
 from portal.extensions import db
 from portal.models import Case, Rating
@@ -37,7 +38,7 @@ def show_receipt(client, filed, with_code=True):
     with client.session_transaction() as s:
         s["tracked"] = [filed.case.number]
         if with_code:
-            s["receipt"] = {"number": filed.case.number, "code": filed.access_code}
+            s["receipt"] = sealed_receipt(filed.case.number, filed.access_code)
     return client.get(f"/receipt/{filed.case.number}")
 
 

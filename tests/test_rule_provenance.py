@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from flask import g
 
+from portal.public.kept_cases import sealed_receipt
 from portal.engine import deadlines
 from portal.extensions import db
 from portal.rule_sources import INTERNAL_MARKERS
@@ -31,7 +32,7 @@ def _pages(app, filed, supervisor):
     out = {}
     for lang in LANGS:
         with public.session_transaction() as s:
-            s["receipt"] = {"number": number, "code": filed.access_code}
+            s["receipt"] = sealed_receipt(number, filed.access_code)
         out[("receipt", lang)] = public.get(f"/receipt/{number}?lang={lang}")
         out[("track", lang)] = public.get(f"/track/{number}?lang={lang}")
     desk = app.test_client()

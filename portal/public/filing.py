@@ -39,12 +39,10 @@ from ..registry import enabled_jurisdictions
 from ..web import render_for
 from . import bp
 from .attachments import AttachmentError, discard_files, validate_attachments, write_files
-from . import jurisdiction_cache
+from . import jurisdiction_cache, kept_cases
 from .jurisdiction_cache import jurisdiction_with_centres
 from .views import public_case_view
 
-#: How many cases one browser session remembers for its receipts and tracking pages.
-TRACKED_MAX = 20
 OPEN_SUBMISSIONS_MAX = 10
 #: Compared against when the case number does not exist, so a wrong number takes as long
 #: to refuse as a wrong code and the timing reveals nothing.
@@ -96,8 +94,10 @@ def intake_form_for(j: Jurisdiction, staff=False):
     return form
 
 
-def _remember(number: str) -> None:
-    session["tracked"] = ([n for n in session.get("tracked", []) if n != number] + [number])[-TRACKED_MAX:]
+@bp.before_request
+def _forget_expired_cases():
+    """A kiosk's next visitor finds the cases of the one before forgotten (see kept_cases)."""
+    kept_cases.forget_if_expired()
 
 
 def _csrf_on() -> bool:
@@ -287,8 +287,8 @@ def _filed_by(submission: str) -> str | None:
 
 
 def _to_receipt(number: str, code: str, submission: str | None):
-    session["receipt"] = {"number": number, "code": code}
-    _remember(number)
+    kept_cases.keep_receipt(number, code)
+    kept_cases.remember(number)
     if submission:
         session["open_submissions"] = [s for s in session.get("open_submissions", []) if s != submission]
         filed_map = dict(list(session.get("filed_submissions", {}).items())[-OPEN_SUBMISSIONS_MAX + 1:])
@@ -316,15 +316,12 @@ def _no_store(resp):
 
 @bp.route("/receipt/<number>")
 def receipt(number):
-    if number not in session.get("tracked", []):
+    if number not in kept_cases.tracked():
         abort(404)
     case = db.session.scalar(select(Case).where(Case.number == number))
     if case is None:
         abort(404)
-    shown = session.pop("receipt", None)
-    code = shown["code"] if shown and shown.get("number") == number else None
-    if shown and code is None:
-        session["receipt"] = shown  # another case's receipt: keep it for that one
+    code = kept_cases.take_receipt_code(number)
     html = render_for(case.jurisdiction.code, "public/receipt.html", case=case, code=code,
                       view=public_case_view(case))
     return _no_store(current_app.make_response(html))
@@ -346,14 +343,14 @@ def track():
         ok = check_access_code(case.access_code_hash if case else _dummy_hash(), form.code.data)
         if case is None or not ok:
             return _track_failed(form)
-        _remember(case.number)
+        kept_cases.remember(case.number)
         return redirect(url_for("public.track_case", number=case.number), 303)
     status = 422 if request.method == "POST" else 200
     return render_template("public/track.html", form=form, failed=False), status
 
 
 def _tracked_case_or_404(number: str) -> Case:
-    if number not in session.get("tracked", []):
+    if number not in kept_cases.tracked():
         abort(404)
     case = db.session.scalar(select(Case).where(Case.number == number))
     if case is None:

@@ -21,11 +21,16 @@ from ..privacy import redact
 from ..public.attachments import AttachmentError, discard_files, validate_attachments, write_files
 from ..public.filing import intake_form_for, screen
 from ..public.views import public_case_view
+from ..sealed import seal, unseal
 from ..web import render_for
 from . import bp
 from .access import ASSIGN, capability_required, jurisdiction_or_404, visible_case_or_404, visible_jurisdictions
 
 RECEIPT_KEY = "staff_receipt"
+#: The access code waits sealed in the session (portal/sealed.py: the cookie is signed, not
+#: encrypted) for the receipt that follows the filing at once; after this long it is refused.
+RECEIPT_SECONDS = 15 * 60
+_SEAL_PURPOSE = b"staff intake receipt access code"
 
 
 def _windows(j):
@@ -102,7 +107,8 @@ def intake():
                 except Exception:
                     discard_files(written)
                     raise
-                session[RECEIPT_KEY] = {"number": filed.case.number, "code": filed.access_code}
+                session[RECEIPT_KEY] = {"number": filed.case.number,
+                                        "code": seal(filed.access_code, _SEAL_PURPOSE)}
                 return redirect(url_for("staff.intake_receipt", number=filed.case.number), 303)
     status = 422 if request.method == "POST" and (errors or form.errors) else 200
     return render_for(j.code, "staff/intake.html", form=form, jurisdiction=j, jurisdictions=visible_jurisdictions(),
@@ -117,7 +123,7 @@ def intake_receipt(number):
     case = visible_case_or_404(number)
     shown = session.get(RECEIPT_KEY)
     code = None
-    if shown and shown.get("number") == number:
-        code = shown["code"]
+    if isinstance(shown, dict) and shown.get("number") == number:
+        code = unseal(shown.get("code"), _SEAL_PURPOSE, max_age=RECEIPT_SECONDS)
         session.pop(RECEIPT_KEY)
     return render_for(case.jurisdiction.code, "staff/receipt.html", case=case, code=code, view=public_case_view(case))
