@@ -132,6 +132,7 @@ def init_app(app) -> None:
         # the staff workspace (plugins' staff pages are mounted under /staff too) and a person's case
         if request.path.startswith(("/staff", "/track")):
             resp.headers["Cache-Control"] = "no-store"
+        # A GET switch by design: a display preference of fixed values (public.pages.toggle_large).
         chosen = request.args.get("lang")
         if chosen and i18n.normalise(chosen):
             cookies.set_preference(resp, i18n.LANG_COOKIE, i18n.normalise(chosen))

@@ -68,11 +68,29 @@ def index():
                            texts={e.id: entry_text(e) for e in latest})
 
 
+#: The large-text switch's link names the size it switches to (``?size=``).
+TEXT_SIZES = {"large": "1", "standard": "0"}
+
+
 @bp.route("/large-text")
 def toggle_large():
+    """The large-text switch, and with it the language switch (``?lang=`` on any page, remembered
+    in web.py): GET links, not POST forms with CSRF, and harmless by design.
+
+    Each stores only a display preference, in the visitor's own browser (a cookie of fixed
+    values: ``0``/``1``, one of three language codes; anything else is ignored); nothing on
+    the server, no account, no case changes. A forged cross-site link can at worst show a page
+    in another language or text size, which the visitor switches back with one click, and its
+    ``next=`` leads only to a page of this site (portal/safe_redirect.py). The link names the
+    size it switches to, so a repeated or prefetched GET gives the same result as the first
+    (a link without it, as older pages had, still toggles). Being plain links they work
+    without JavaScript and at any width, and every page can carry them without a form.
+    """
     resp = redirect(_safe_next(request.args.get("next")), 303)
-    on = request.cookies.get("large") != "1"
-    set_preference(resp, "large", "1" if on else "0")
+    value = TEXT_SIZES.get(request.args.get("size", ""))
+    if value is None:
+        value = "0" if request.cookies.get("large") == "1" else "1"
+    set_preference(resp, "large", value)
     return resp
 
 
