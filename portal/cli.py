@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import date, datetime, timezone
 
@@ -55,7 +56,8 @@ def load_demo(password):
 
 @portal_cli.command("create-user")
 @click.argument("username")
-@click.option("--role", required=True, help="clerk, handler, supervisor, admin or a role the jurisdiction's plugin adds")
+@click.option("--role", required=True, help="clerk, handler, supervisor, admin, a role the jurisdiction's plugin adds, "
+              "or system_admin (also imports the national holiday data; created only here)")
 @click.option("--jurisdiction", required=True, help="Jurisdiction code, e.g. beijing-dongcheng")
 @click.option("--department", default=None, help="Department code (handlers)")
 @click.option("--name", "display_name", default=None)
@@ -69,7 +71,8 @@ def create_user(username, role, jurisdiction, department, display_name, subtree,
     try:
         user = create_staff_user(username=username, password=password, role=role,
                                  jurisdiction_code=jurisdiction, department_code=department,
-                                 display_name=display_name or username, sees_subtree=subtree)
+                                 display_name=display_name or username, sees_subtree=subtree,
+                                 allow_system_role=True)
     except UserError as e:
         raise click.ClickException(str(e)) from None
     click.echo(f"Created {user.role} {user.username} in {jurisdiction}.")
@@ -126,15 +129,33 @@ portal_cli.add_command(calendar_cli)
 
 @calendar_cli.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Show what would change and write nothing.")
+@click.option("--reason", default="", help="Needed when the file removes holidays of a year already known.")
 @with_appcontext
-def calendar_import(path):
+def calendar_import(path, dry_run, reason):
     """Import a year of official holiday data (JSON, same shape as portal/data/cn_workdays.json)."""
-    from .engine.jurisdiction_calendars import import_year_file
+    from .engine import calendar_import as imp
+    from .extensions import db
+    from .models import AuditLog
 
     try:
-        years = import_year_file(path)
-    except ValueError as e:
+        with open(path, "rb") as fh:
+            p = imp.plan(imp.read_bytes(fh.read()))
+        for c in p.changes:
+            click.echo(f"{c.year}: holidays {c.holidays_before} -> {c.holidays_after}, {len(c.added)} added, "
+                       f"{len(c.removed)} removed, {len(c.renamed)} renamed" + ("" if c.known else " (new year)"))
+        if dry_run:
+            return
+        reason = imp.check_reason(p, reason)
+        years = imp.apply(p)
+    except imp.CalendarImportError as e:
+        db.session.rollback()
         raise click.ClickException(f"Not imported: {e}") from None
+    db.session.add(AuditLog(actor_id=None, jurisdiction_id=None, action="calendar.import",
+                            target=f"years:{','.join(map(str, years))}"[:120],
+                            data={"via": "cli", "file": os.path.basename(path)[:80], "reason": reason,
+                                  "changes": imp.summary(p)}))
+    db.session.commit()
     click.echo(f"Imported years: {', '.join(map(str, years))}")
 
 

@@ -23,12 +23,18 @@ COMPLEXITIES = ("simple", "general", "complex", "especially_complex")
 #: supervise: keep accountability records, read reports, keep canned replies, publish corrections;
 #: administer: users, organisation, calendar, guides, the plugin listing.
 CAPABILITIES = ("read", "act", "assign", "supervise", "administer")
+#: What no jurisdiction's administrator may do: change national data that every jurisdiction
+#: counts with (the official holiday years). Held only by the core's system roles, which only the
+#: CLI creates (`flask portal create-user --role system_admin`); a plugin's role cannot hold it.
+ADMINISTER_SYSTEM = "administer_system"
+SYSTEM_ROLES = ("system_admin",)
 #: The core roles as capabilities (exactly what each could do before capabilities existed).
 CORE_ROLE_CAPABILITIES = {
     "clerk": frozenset({"read", "act", "assign"}),
     "handler": frozenset({"read", "act"}),
     "supervisor": frozenset({"read", "act", "assign", "supervise"}),
     "admin": frozenset({"read", "administer"}),
+    "system_admin": frozenset({"read", "administer", ADMINISTER_SYSTEM}),
 }
 #: The accountability kinds the core knows, and whom each concerns ("staff" or "department").
 CORE_ACCOUNTABILITY_KINDS = {"attitude": "staff", "refusal": "staff", "non_cooperation": "department",

@@ -157,7 +157,7 @@ def role_label(role: str) -> str:
     from flask_babel import gettext as _
 
     core = {"clerk": _("Window clerk"), "handler": _("Department handler"), "supervisor": _("Supervisor"),
-            "admin": _("Administrator"), "public": _("The person"), "system": _("System")}
+            "admin": _("Administrator"), "system_admin": _("System administrator"), "public": _("The person"), "system": _("System")}
     if role in core:
         return core[role]
     from .vocabulary import current

@@ -17,6 +17,7 @@ from .contracts import (
     CORE_ACCOUNTABILITY_KINDS,
     CORE_ROLE_CAPABILITIES,
     ROLES,
+    SYSTEM_ROLES,
     AccountabilityKind,
     ComplexityLevel,
     RoleSpec,
@@ -79,7 +80,7 @@ class StaffVocabulary:
             raise ValueError(f"{what} {code!r} is the core's own")
 
     def _check_role(self, plugin: str, role: RoleSpec) -> None:
-        self._check_code("role", role.code, ACTORS)
+        self._check_code("role", role.code, ACTORS + SYSTEM_ROLES)
         caps = frozenset(role.capabilities)
         if not caps or not caps <= set(CAPABILITIES):
             raise ValueError(f"role {role.code!r}: capabilities must be some of {CAPABILITIES}, not {sorted(caps)}")
@@ -118,8 +119,9 @@ class StaffVocabulary:
         return ACTORS + tuple(r.code for r in extra if "act" in r.capabilities)
 
     def roles_with(self, *capabilities: str) -> tuple[str, ...]:
-        """Every role code, the core's and the plugins', that has any of ``capabilities``."""
-        codes = list(ROLES) + list(self._roles)
+        """Every role code, the core's (system roles last) and the plugins', that has any of
+        ``capabilities``."""
+        codes = list(ROLES) + list(SYSTEM_ROLES) + list(self._roles)
         return tuple(c for c in codes if self.can(c, *capabilities))
 
     def department_roles(self) -> tuple[str, ...]:

@@ -230,8 +230,13 @@ INVENTED_2027 = {"source": "Invented test notice for 2027", "years": [2027],
 def test_calendar_import_makes_a_year_known(office, client, core_app):
     before = file("demo", now=shanghai(2026, 12, 31, 10, 0)).case
     assert before.active_deadline.flagged  # 2027 not yet known: weekends only, flagged
+    quick_staff("a-sys", "system_admin", "demo")  # national data: a system administrator (issue 14)
+    login(client, "a-sys")
     r = client.post("/staff/admin/calendar/import", content_type="multipart/form-data", data={
         "year-file": (io.BytesIO(json.dumps(INVENTED_2027).encode()), "2027.json")})
+    assert r.status_code == 200  # the dry run
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', r.get_data(as_text=True)).group(1)
+    r = client.post("/staff/admin/calendar/import/confirm", data={"token": token})
     assert r.status_code == 303
     assert db.session.get(CalendarYear, 2027).source == "Invented test notice for 2027"
     after = file("demo", now=shanghai(2026, 12, 31, 10, 0)).case
@@ -240,7 +245,7 @@ def test_calendar_import_makes_a_year_known(office, client, core_app):
     assert before.active_deadline.flagged  # a stored deadline is never rewritten
     r = client.post("/staff/admin/calendar/import", content_type="multipart/form-data", data={
         "year-file": (io.BytesIO(b'{"years": [2028]}'), "bad.json")}, headers={"Accept-Language": "en"})
-    assert r.status_code == 422 and "missing" in r.get_data(as_text=True)
+    assert r.status_code == 422 and "source" in r.get_data(as_text=True)
     assert audit_actions() == ["calendar.import"]
 
 

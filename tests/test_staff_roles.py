@@ -92,7 +92,10 @@ def test_core_roles_keep_exactly_what_they_could_do_as_capabilities():
     assert CORE_ROLE_CAPABILITIES["supervisor"] == {"read", "act", "assign", "supervise"}
     assert CORE_ROLE_CAPABILITIES["admin"] == {"read", "administer"}
     assert v.roles_with("assign") == ("clerk", "supervisor")  # walk-in intake, as before
-    assert v.roles_with("supervise", "administer") == ("supervisor", "admin")  # reports, as before
+    assert v.roles_with("supervise", "administer") == ("supervisor", "admin", "system_admin")  # reports, as before
+    # issue 14: national data only for the system role, which no plugin role can hold
+    assert CORE_ROLE_CAPABILITIES["system_admin"] == {"read", "administer", "administer_system"}
+    assert v.roles_with("administer_system") == ("system_admin",)
     assert not v.can("public", "read") and not v.can("nobody", "read")
 
 

@@ -36,6 +36,8 @@ blueprint = Blueprint("dazhou_staff", __name__, template_folder="templates")
 SHOWN_DAYS = 31
 MAX_PERIOD_DAYS = 366
 MAX_REPRESENTATIVES = 50
+#: Days a rota can be planned for (the portal's default): 9999-12-31 has no next day to count to.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
 class RotaForm(FlaskForm):
@@ -83,7 +85,9 @@ def rota():
         j = next(j for j in js if j.code == form.jurisdiction.data)
         start, end = form.start.data, form.end.data
         reps, error = _representatives(form.representatives.data, j)
-        if error is None and end < start:
+        if error is None and not (FIRST_YEAR <= start.year <= LAST_YEAR and FIRST_YEAR <= end.year <= LAST_YEAR):
+            error = _("Plan days between %(first)d and %(last)d.", first=FIRST_YEAR, last=LAST_YEAR)
+        elif error is None and end < start:
             error = _("The last day is before the first.")
         elif error is None and (end - start).days >= MAX_PERIOD_DAYS:
             error = _("Plan at most %(n)d days at once.", n=MAX_PERIOD_DAYS)

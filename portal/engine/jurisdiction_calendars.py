@@ -81,30 +81,6 @@ def _ancestry(j: Jurisdiction) -> list[Jurisdiction]:
     return list(reversed(chain))
 
 
-def import_year_file(path: str) -> list[int]:
-    """Import official holiday data (same JSON shape as portal/data/cn_workdays.json)."""
-    cal = WorkingCalendar.from_json(path)
-    years = sorted(cal.years)
-    if not years:
-        raise ValueError("the file lists no years")
-    for y in years:
-        db.session.execute(CalendarDay.__table__.delete().where(
-            CalendarDay.jurisdiction_id.is_(None), CalendarDay.kind == "imported",
-            CalendarDay.day >= date(y - 1, 12, 1), CalendarDay.day <= date(y, 12, 31)))
-        existing = db.session.get(CalendarYear, y)
-        if existing is None:
-            db.session.add(CalendarYear(year=y, source=cal.source))
-        else:
-            existing.source = cal.source
-    for d, name in cal.holidays.items():
-        db.session.add(CalendarDay(jurisdiction_id=None, day=d, working=False, name=name, kind="imported"))
-    for d, name in cal.workdays.items():
-        db.session.add(CalendarDay(jurisdiction_id=None, day=d, working=True, name=name, kind="imported"))
-    db.session.commit()
-    invalidate()
-    return years
-
-
 def set_override(jurisdiction: Jurisdiction | None, day: date, working: bool, name: str = "") -> CalendarDay:
     jid = jurisdiction.id if jurisdiction else None
     row = db.session.scalar(select(CalendarDay).where(

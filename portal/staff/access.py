@@ -14,11 +14,15 @@ from flask import abort
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from ..contracts import ADMINISTER_SYSTEM  # noqa: F401 (national data; re-exported for the pages)
 from ..extensions import db
 from ..models import AuditLog, Case, Jurisdiction
 
 CLERK, HANDLER, SUPERVISOR, ADMIN = "clerk", "handler", "supervisor", "admin"
 READ, ACT, ASSIGN, SUPERVISE, ADMINISTER = "read", "act", "assign", "supervise", "administer"
+#: Audit actions on national data: recorded without a jurisdiction, read by every administrator
+#: (every jurisdiction counts with the data they changed).
+NATIONAL_ACTIONS = ("calendar.import",)
 
 
 def can(*capabilities: str) -> bool:
@@ -95,10 +99,22 @@ def visible_case_or_404(number: str) -> Case:
     return scoped_or_404(case)
 
 
-def audit(action: str, target: str = "", jurisdiction_id: int | None = None, **data) -> AuditLog:
-    """Record an administrative action; committed with the change it describes."""
-    row = AuditLog(actor_id=current_user.id, action=action, target=str(target)[:120],
-                   jurisdiction_id=jurisdiction_id if jurisdiction_id is not None else current_user.jurisdiction_id,
+def audit_visible():
+    """The audit rows an administrator reads: their jurisdictions' and the national ones."""
+    from sqlalchemy import and_, or_
+
+    return or_(AuditLog.jurisdiction_id.in_(visible_ids()),
+               and_(AuditLog.jurisdiction_id.is_(None), AuditLog.action.in_(NATIONAL_ACTIONS)))
+
+
+def audit(action: str, target: str = "", jurisdiction_id: int | None = None, *, national: bool = False,
+          **data) -> AuditLog:
+    """Record an administrative action; committed with the change it describes. ``national``: no
+    jurisdiction (the action must be one of NATIONAL_ACTIONS, so every administrator reads it)."""
+    if national and action not in NATIONAL_ACTIONS:
+        raise ValueError(f"{action} is not a national action")
+    jid = None if national else (jurisdiction_id if jurisdiction_id is not None else current_user.jurisdiction_id)
+    row = AuditLog(actor_id=current_user.id, action=action, target=str(target)[:120], jurisdiction_id=jid,
                    data=data)
     db.session.add(row)
     return row

@@ -1,4 +1,5 @@
-"""The administration home and the audit log of staff actions in the administrator's jurisdictions."""
+"""The administration home and the audit log of staff actions in the administrator's jurisdictions
+(and of changes to national data, which every jurisdiction counts with)."""
 from __future__ import annotations
 
 from flask import render_template, request
@@ -8,7 +9,7 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..models import AuditLog
 from . import bp
-from .access import ADMINISTER, capability_required, visible_ids
+from .access import ADMINISTER, audit_visible, capability_required
 
 PAGE = 100
 
@@ -22,7 +23,7 @@ def admin_home():
 @bp.route("/admin/audit")
 @capability_required(ADMINISTER)
 def admin_audit():
-    cond = AuditLog.jurisdiction_id.in_(visible_ids())
+    cond = audit_visible()
     try:
         page = max(1, int(request.args.get("page", 1)))
     except ValueError:

@@ -21,10 +21,29 @@ from ..extensions import db
 from ..i18n import pick, role_label
 from ..models import Department, Jurisdiction, StaffUser
 from . import bp
-from .access import ADMINISTER, audit, capability_required, scoped_or_404, visible_ids, visible_jurisdictions
+from .access import (
+    ADMINISTER,
+    ADMINISTER_SYSTEM,
+    audit,
+    can,
+    capability_required,
+    scoped_or_404,
+    visible_ids,
+    visible_jurisdictions,
+)
 from .auth import update_session_auth_hash
 from ..vocabulary import current as current_vocabulary
 from .users import UserError, create_staff_user
+
+
+def _managed_or_404(user_id: int) -> StaffUser:
+    """A user of the administrator's jurisdictions; a system administrator (national data) is
+    changed only by another one: a jurisdiction's administrator who could reset their password
+    would hold the national calendar too."""
+    user = scoped_or_404(db.session.get(StaffUser, user_id))
+    if current_vocabulary().can(user.role, ADMINISTER_SYSTEM) and not can(ADMINISTER_SYSTEM):
+        abort(403)
+    return user
 
 
 def new_password() -> str:
@@ -124,7 +143,7 @@ def admin_users():
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
 @capability_required(ADMINISTER)
 def admin_user(user_id):
-    user = scoped_or_404(db.session.get(StaffUser, user_id))
+    user = _managed_or_404(user_id)
     form = _fill(UserForm(obj=user))
     if not form.is_submitted():
         form.jurisdiction.data = user.jurisdiction_id
@@ -159,7 +178,7 @@ class ConfirmForm(FlaskForm):
 @bp.route("/admin/users/<int:user_id>/active", methods=["POST"])
 @capability_required(ADMINISTER)
 def admin_user_active(user_id):
-    user = scoped_or_404(db.session.get(StaffUser, user_id))
+    user = _managed_or_404(user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     if user.id == current_user.id:
@@ -176,7 +195,7 @@ def admin_user_active(user_id):
 @bp.route("/admin/users/<int:user_id>/password", methods=["POST"])
 @capability_required(ADMINISTER)
 def admin_user_password(user_id):
-    user = scoped_or_404(db.session.get(StaffUser, user_id))
+    user = _managed_or_404(user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     password = new_password()

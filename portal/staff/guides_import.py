@@ -27,6 +27,10 @@ COLUMNS = ("code", "matter", "matter_en", "department", "kind", "conditions", "l
 VERSION_FIELDS = ("kind", "conditions", "legal_limit_days", "promised_limit_days", "visits", "fees", "contact",
                   "place", "online")
 MAX_ROWS = 5000
+#: Text columns have no size of their own; a guide's conditions are a few paragraphs.
+MAX_CONDITIONS = 4000
+#: Fields that are text; a JSON list or object there is refused, never stored as its repr.
+TEXT_FIELDS = ("code", "matter", "matter_en", "department", "kind", "conditions", "fees", "contact", "place")
 
 
 class GuideFileError(ValueError):
@@ -67,9 +71,27 @@ class Plan:
 
 
 # -- reading ----------------------------------------------------------------------
+def _text(data: dict, key: str, line: int, limit: int | None = None) -> str:
+    """A text field: a string (or a plain number, as CSV gives), stripped, within ``limit``."""
+    value = data.get(key)
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise GuideFileError(_("Line %(line)d: %(what)s must be text.", line=line, what=key))
+    text = str(value).strip()
+    if limit is not None and len(text) > limit:
+        raise GuideFileError(_("Line %(line)d: %(what)s is longer than %(n)d characters.", line=line, what=key,
+                               n=limit))
+    return text
+
+
 def _int(value, what, line):
     if value in (None, ""):
         return None
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise GuideFileError(_("Line %(line)d: %(what)s must be a whole number.", line=line, what=what))
+    if len(str(value)) > 12:
+        raise GuideFileError(_("Line %(line)d: %(what)s is out of range.", line=line, what=what))
     try:
         n = int(str(value).strip())
     except ValueError:
@@ -87,42 +109,51 @@ def _bool(value) -> bool:
 
 def _material(item, line) -> Material:
     if isinstance(item, str):
-        return Material(item.strip()[:200])
-    if not isinstance(item, dict) or not str(item.get("name") or "").strip():
+        item = {"name": item}
+    if not isinstance(item, dict) or not _text(item, "name", line):
         raise GuideFileError(_("Line %(line)d: every material needs a name.", line=line))
-    return Material(str(item["name"]).strip()[:200], str(item.get("form") or "paper")[:20],
+    form = _text(item, "form", line) or "paper"
+    if form not in ("paper", "electronic"):
+        raise GuideFileError(_("Line %(line)d: a material's form must be paper or electronic.", line=line))
+    required = item.get("required", True)
+    if not isinstance(required, (bool, str, int)):
+        raise GuideFileError(_("Line %(line)d: %(what)s must be text.", line=line, what="required"))
+    return Material(_text(item, "name", line, 200), form,
                     _int(item.get("originals", 1), "originals", line) or 0,
-                    _int(item.get("copies", 0), "copies", line) or 0, str(item.get("source") or "")[:200],
-                    _bool(item.get("required", True)))
+                    _int(item.get("copies", 0), "copies", line) or 0, _text(item, "source", line, 200),
+                    _bool(required))
 
 
 def _row(data: dict, line: int) -> GuideRow:
-    code = str(data.get("code") or "").strip()
-    matter = str(data.get("matter") or "").strip()
+    code, matter = _text(data, "code", line), _text(data, "matter", line)
     if not code or not matter:
         raise GuideFileError(_("Line %(line)d: code and matter are required.", line=line))
     if len(code) > 64 or len(matter) > 200:
         raise GuideFileError(_("Line %(line)d: code or matter is too long.", line=line))
-    kind = str(data.get("kind") or "promised").strip()
+    kind = _text(data, "kind", line) or "promised"
     if kind not in ("promised", "on_spot"):
         raise GuideFileError(_("Line %(line)d: kind must be promised or on_spot.", line=line))
     materials = data.get("materials") or []
     if isinstance(materials, str):
         materials = [m for m in (x.strip() for x in materials.split("|")) if m]
+    if not isinstance(materials, list):
+        raise GuideFileError(_("Line %(line)d: materials must be a list.", line=line))
+    online = data.get("online")
+    if online is not None and not isinstance(online, (bool, str, int)):
+        raise GuideFileError(_("Line %(line)d: %(what)s must be text.", line=line, what="online"))
     values = {
         "kind": kind,
-        "conditions": str(data.get("conditions") or "").strip(),
+        "conditions": _text(data, "conditions", line, MAX_CONDITIONS),
         "legal_limit_days": _int(data.get("legal_limit_days"), "legal_limit_days", line),
         "promised_limit_days": _int(data.get("promised_limit_days"), "promised_limit_days", line),
         "visits": _int(data.get("visits"), "visits", line),
-        "fees": str(data.get("fees") or "").strip()[:200],
-        "contact": str(data.get("contact") or "").strip()[:200],
-        "place": str(data.get("place") or "").strip()[:200],
-        "online": _bool(data.get("online")),
+        "fees": _text(data, "fees", line, 200),
+        "contact": _text(data, "contact", line, 200),
+        "place": _text(data, "place", line, 200),
+        "online": _bool(online),
     }
-    return GuideRow(line, code, matter, str(data.get("matter_en") or "").strip()[:240],
-                    str(data.get("department") or "").strip(), values,
-                    tuple(_material(m, line) for m in materials))
+    return GuideRow(line, code, matter, _text(data, "matter_en", line, 240), _text(data, "department", line, 64),
+                    values, tuple(_material(m, line) for m in materials))
 
 
 def read_file(filename: str, raw: bytes) -> list[GuideRow]:
@@ -137,6 +168,10 @@ def read_file(filename: str, raw: bytes) -> list[GuideRow]:
             data = json.loads(text)
         except json.JSONDecodeError as e:
             raise GuideFileError(_("The JSON cannot be read: %(error)s", error=str(e))) from None
+        except RecursionError:  # arrays nested thousands deep
+            raise GuideFileError(_("The JSON is nested too deeply.")) from None
+        except ValueError:  # a number of more than 4,300 digits (Python's int limit)
+            raise GuideFileError(_("The file holds a number with too many digits.")) from None
         if isinstance(data, dict):
             data = data.get("guides")
         if not isinstance(data, list) or not all(isinstance(x, dict) for x in data):
@@ -144,10 +179,14 @@ def read_file(filename: str, raw: bytes) -> list[GuideRow]:
         items = [(i + 1, x) for i, x in enumerate(data)]
     elif name.endswith(".csv"):
         reader = csv.DictReader(io.StringIO(text))
-        missing = {"code", "matter"} - set(reader.fieldnames or ())
-        if missing:
-            raise GuideFileError(_("The CSV needs the columns: %(cols)s", cols=", ".join(COLUMNS)))
-        items = [(i + 2, x) for i, x in enumerate(reader)]
+        try:
+            missing = {"code", "matter"} - set(reader.fieldnames or ())
+            if missing:
+                raise GuideFileError(_("The CSV needs the columns: %(cols)s", cols=", ".join(COLUMNS)))
+            items = [(i + 2, x) for i, x in enumerate(reader)]
+        except csv.Error:  # a field over the csv module's 131,072-character limit, a stray NUL
+            raise GuideFileError(_("Line %(line)d: the CSV cannot be read (a field is too long or malformed).",
+                                   line=reader.line_num)) from None
     else:
         raise GuideFileError(_("Upload a .csv or .json file."))
     if len(items) > MAX_ROWS:

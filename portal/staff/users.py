@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from ..contracts import SYSTEM_ROLES
 from ..extensions import db
 from ..models import Department, Jurisdiction, StaffUser
 from ..vocabulary import current as current_vocabulary
@@ -18,13 +19,16 @@ class UserError(ValueError):
 
 def create_staff_user(*, username, password, role, jurisdiction_code, department_code=None,
                       display_name=None, sees_subtree=False, email="", commit=True,
-                      password_hash=None) -> StaffUser:
+                      password_hash=None, allow_system_role=False) -> StaffUser:
+    """``allow_system_role``: only the CLI creates a system role (national data, every jurisdiction)."""
     if len(password or "") < MIN_PASSWORD:
         raise UserError(f"Passwords need at least {MIN_PASSWORD} characters.")
     j = db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == jurisdiction_code))
     if j is None:
         raise UserError(f"Unknown jurisdiction {jurisdiction_code!r}.")
-    if role not in current_vocabulary().roles_for(j.code):
+    if role in SYSTEM_ROLES and not allow_system_role:
+        raise UserError(f"The role {role!r} is created only with `flask portal create-user`.")
+    if role not in current_vocabulary().roles_for(j.code) and role not in SYSTEM_ROLES:
         raise UserError(f"Unknown role {role!r} for {jurisdiction_code}.")
     if db.session.scalar(select(StaffUser.id).where(StaffUser.username == username)):
         raise UserError(f"User {username!r} exists already.")
