@@ -54,6 +54,9 @@ def create_app(config: dict | None = None) -> Flask:
     from . import web
 
     web.init_app(app)
+    from . import proxy
+
+    proxy.install(app)
     from .api import bp as api_bp
     from .public import bp as public_bp
     from .staff import bp as staff_bp

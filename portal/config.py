@@ -26,6 +26,7 @@ ENV_KEYS = (
     "SESSION_HOURS",
     "RATELIMIT_ENABLED",
     "ACCESS_CODE_KEY",
+    "PROXY_HOPS",
 )
 
 
@@ -93,6 +94,8 @@ def defaults(instance_path: str) -> dict:
         "PORTAL_ATTACHMENT_TYPES": ["pdf", "jpg", "jpeg", "png"],
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Reverse proxies in front of the portal whose X-Forwarded-* headers are believed (0: none).
+        "PORTAL_PROXY_HOPS": 0,
         "RATELIMIT_HEADERS_ENABLED": False,
         # A rate-limit store that is down (Redis restarting) must not take the portal down:
         # fall back to per-process memory limits until it is back.
@@ -112,6 +115,8 @@ def _parse(key: str, raw: str):
         return [p.strip() for p in raw.split(",") if p.strip()]
     if key == "SESSION_HOURS":
         return int(raw)
+    if key == "PROXY_HOPS":
+        return raw.strip()  # checked (a whole number >= 0) with a clear message in portal.proxy
     if key == "RATELIMIT_ENABLED":
         return raw.strip().lower() not in ("0", "false", "no", "off")
     return raw
