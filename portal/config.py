@@ -27,6 +27,7 @@ ENV_KEYS = (
     "RATELIMIT_ENABLED",
     "ACCESS_CODE_KEY",
     "PROXY_HOPS",
+    "TRACK_CASE_LIMIT",
 )
 
 
@@ -96,6 +97,8 @@ def defaults(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": "memory://",
         # Reverse proxies in front of the portal whose X-Forwarded-* headers are believed (0: none).
         "PORTAL_PROXY_HOPS": 0,
+        # Wrong access codes one case number takes, from all addresses together (Flask-Limiter syntax).
+        "PORTAL_TRACK_CASE_LIMIT": "10 per hour",
         "RATELIMIT_HEADERS_ENABLED": False,
         # A rate-limit store that is down (Redis restarting) must not take the portal down:
         # fall back to per-process memory limits until it is back.
