@@ -26,6 +26,9 @@ def create_app(config: dict | None = None) -> Flask:
         if "PORTAL_DATABASE_URL" in config:
             app.config["SQLALCHEMY_DATABASE_URI"] = cfg.normalise_db_url(config["PORTAL_DATABASE_URL"])
     cfg.check_secret_key(app)
+    from . import ratelimit_store
+
+    ratelimit_store.check(app)  # before anything heavy: a refused start fails fast
     os.makedirs(app.instance_path, exist_ok=True)
     from datetime import timedelta
 
@@ -54,6 +57,9 @@ def create_app(config: dict | None = None) -> Flask:
     from . import web
 
     web.init_app(app)
+    from . import proxy
+
+    proxy.install(app)
     from .api import bp as api_bp
     from .public import bp as public_bp
     from .staff import bp as staff_bp

@@ -29,6 +29,11 @@ ENV_KEYS = (
     "SECURE_COOKIES",
     "HSTS_SECONDS",
     "TRACKED_MINUTES",
+    "PROXY_HOPS",
+    "TRACK_CASE_LIMIT",
+    "WORKERS",
+    "ALLOW_PER_WORKER_LIMITS",
+    "RATELIMIT_KEY_PREFIX",
 )
 
 
@@ -98,6 +103,14 @@ def defaults(instance_path: str) -> dict:
         "PORTAL_ATTACHMENT_TYPES": ["pdf", "jpg", "jpeg", "png"],
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Reverse proxies in front of the portal whose X-Forwarded-* headers are believed (0: none).
+        "PORTAL_PROXY_HOPS": 0,
+        # Wrong access codes one case number takes, from all addresses together (Flask-Limiter syntax).
+        "PORTAL_TRACK_CASE_LIMIT": "10 per hour",
+        # Processes serving the portal on all nodes together (0: gunicorn's worker count); with more
+        # than one, an in-memory rate-limit store is refused unless per-process limits are allowed.
+        "PORTAL_WORKERS": 0,
+        "PORTAL_ALLOW_PER_WORKER_LIMITS": False,
         "RATELIMIT_HEADERS_ENABLED": False,
         # A rate-limit store that is down (Redis restarting) must not take the portal down:
         # fall back to per-process memory limits until it is back.
@@ -121,6 +134,10 @@ def _parse(key: str, raw: str):
         return [p.strip() for p in raw.split(",") if p.strip()]
     if key == "SESSION_HOURS":
         return int(raw)
+    if key == "ALLOW_PER_WORKER_LIMITS":
+        return raw.strip().lower() not in ("", "0", "false", "no", "off")
+    if key == "PROXY_HOPS":
+        return raw.strip()  # checked (a whole number >= 0) with a clear message in portal.proxy
     if key in ("RATELIMIT_ENABLED", "SECURE_COOKIES"):
         return raw.strip().lower() not in ("0", "false", "no", "off")
     if key in ("HSTS_SECONDS", "TRACKED_MINUTES"):
@@ -141,7 +158,7 @@ def from_environ(environ=None) -> dict:
             out["SQLALCHEMY_DATABASE_URI"] = normalise_db_url(value)
         elif key == "SECRET_KEY":
             out["SECRET_KEY"] = value
-        elif key in ("RATELIMIT_STORAGE_URI", "RATELIMIT_ENABLED"):
+        elif key in ("RATELIMIT_STORAGE_URI", "RATELIMIT_ENABLED", "RATELIMIT_KEY_PREFIX"):
             out[key] = value
         else:
             out[f"PORTAL_{key}"] = value

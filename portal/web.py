@@ -241,7 +241,10 @@ def init_app(app) -> None:
         }
         title = {404: _("Page not found"), 403: _("Access denied"), 429: _("Too many attempts"),
                  413: _("Too large")}.get(e.code, _("Error"))
-        return error_page(e.code or 500, title, messages.get(e.code, _("Something went wrong.")))
+        message = messages.get(e.code, _("Something went wrong."))
+        if e.code == 429 and getattr(getattr(e, "limit", None), "error_message", None):
+            message = e.description  # a limit that explains itself (Flask-Limiter's error_message)
+        return error_page(e.code or 500, title, message)
 
     @app.errorhandler(Exception)
     def unexpected(e):

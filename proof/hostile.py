@@ -769,6 +769,9 @@ def _shared_limits_round(server, *, attempts: int, threads: int) -> Result:
     from .client import new_source_ip
 
     ip = new_source_ip()
+    # a number of its own per round: wrong codes are also counted per case number (from any address),
+    # which would otherwise lock a repeated round's number from its first guess
+    number = f"BJ-2026-{secrets.randbelow(900000) + 100000:06d}"
     statuses: list[int] = []
     lock = threading.Lock()
     per_thread = attempts // threads
@@ -778,7 +781,7 @@ def _shared_limits_round(server, *, attempts: int, threads: int) -> Result:
         form = next((f for f in parse(b.get("/track").text).forms if f.method == "post"), None)
         token = form.hidden("csrf_token") if form else None
         for i in range(per_thread):
-            pairs = {"number": "BJ-2026-000001", "code": f"WRONG{k}{i:04d}"}
+            pairs = {"number": number, "code": f"WRONG{k}{i:04d}"}
             if token:
                 pairs["csrf_token"] = token
             r = b.post("/track", pairs)

@@ -324,7 +324,12 @@ class Server:
                "--error-logfile", str(self.error_log), "--capture-output", "--log-level", "info",
                "portal:create_app()"]
         self._out = open(self.site.logs / f"{self.name}-stdout.log", "ab")
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.site.env(self.database_url, **self.extra_env),
+        extra = dict(self.extra_env)
+        if self.workers > 1 and self.site.ratelimit_uri.startswith("memory://"):
+            # without Redis the portal refuses several workers with per-process limits; the proofs
+            # then run (and report) them per process, as the operator's explicit choice would
+            extra.setdefault("PORTAL_ALLOW_PER_WORKER_LIMITS", "1")
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.site.env(self.database_url, **extra),
                                      stdout=self._out, stderr=subprocess.STDOUT, start_new_session=True)
         self.wait_ready(ready_timeout)
         return self

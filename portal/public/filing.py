@@ -39,7 +39,7 @@ from ..registry import enabled_jurisdictions
 from ..web import render_for
 from . import bp
 from .attachments import AttachmentError, discard_files, validate_attachments, write_files
-from . import jurisdiction_cache, kept_cases
+from . import case_limits, jurisdiction_cache, kept_cases
 from .jurisdiction_cache import jurisdiction_with_centres
 from .views import public_case_view
 
@@ -333,6 +333,9 @@ def _track_failed(form):
 
 @bp.route("/track", methods=["GET", "POST"])
 @limiter.limit("10 per minute;60 per hour", methods=["POST"], deduct_when=lambda r: r.status_code >= 400)
+# and per case number, from any address (see case_limits)
+@limiter.limit(case_limits.case_limit, methods=["POST"], key_func=case_limits.case_key,
+               deduct_when=case_limits.counts, error_message=case_limits.refusal_message)
 def track():
     form = TrackForm()
     if request.method == "GET" and request.args.get("number"):

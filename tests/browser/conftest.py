@@ -12,8 +12,10 @@
   screenshots of its key pages; every page it visits is checked for console errors,
   uncaught script errors and Content-Security-Policy violations.
 
-Rate limits: filing is limited to 20 POSTs an hour per client address (per worker with
-the default in-memory storage). The Chinese public journey talks to the server on
+Rate limits: filing is limited to 20 POSTs an hour per client address. Two workers need a
+shared rate-limit store (the portal refuses to start with memory:// under several workers), so
+the server uses the Redis on 127.0.0.1:6379 when one answers (keys under a prefix of this run,
+deleted afterwards), and runs one worker otherwise. The Chinese public journey talks to the server on
 127.0.0.1 and the English one on [::1], so each language has its own budget (17
 jurisdictions with the example county, one filing each; the example's own journey files one more
 in each language).
@@ -227,9 +229,33 @@ def _wait_ready(proc: subprocess.Popen, urls: list[str], server: PortalServer, t
         time.sleep(0.25)
 
 
+def _shared_limit_store() -> str | None:
+    """Redis on loopback for the two workers' shared rate limits, or None when none answers."""
+    try:
+        import redis
+
+        r = redis.Redis(host="127.0.0.1", port=6379, db=0, socket_timeout=2)
+        r.ping()
+        r.close()
+    except Exception:  # noqa: BLE001 - any failure: no shared store, one worker
+        return None
+    return "redis://127.0.0.1:6379/0"
+
+
+def _forget_limits(prefix: str) -> None:
+    import redis
+
+    r = redis.Redis(host="127.0.0.1", port=6379, db=0, socket_timeout=2)
+    try:
+        for key in r.scan_iter(f"*{prefix}*"):
+            r.delete(key)
+    finally:
+        r.close()
+
+
 @pytest.fixture(scope="package")
 def portal_server(browser_database_url, tmp_path_factory):
-    """gunicorn 'portal:create_app()' with 2 workers on loopback, over the demo data."""
+    """gunicorn 'portal:create_app()' with 2 workers (1 without Redis) on loopback, over the demo data."""
     compile_catalogs()
     root = tmp_path_factory.mktemp("browser-portal")
     env = _server_env(browser_database_url, root)
@@ -242,6 +268,11 @@ def portal_server(browser_database_url, tmp_path_factory):
                "--name", "示例县协调专员", "--password", DEMO_PASSWORD)
     _flask(env, "reindex")
 
+    store = _shared_limit_store()
+    prefix = f"bancheng-browser-{secrets.token_hex(6)}"
+    if store:
+        env.update({"PORTAL_RATELIMIT_STORAGE_URI": store, "PORTAL_RATELIMIT_KEY_PREFIX": prefix})
+    workers = "2" if store else "1"
     v6 = _ipv6_loopback()
     port = _free_port(v6)
     binds = ["-b", f"127.0.0.1:{port}"] + (["-b", f"[::1]:{port}"] if v6 else [])
@@ -250,7 +281,7 @@ def portal_server(browser_database_url, tmp_path_factory):
     server = PortalServer(base=f"http://127.0.0.1:{port}", alt_base=f"http://[::1]:{port}" if v6 else f"http://127.0.0.1:{port}",
                           root=root, access_log=root / "access.log", error_log=root / "gunicorn.log",
                           mail_file=root / "outbox.log")
-    cmd = launcher + ["portal:create_app()", *binds, "-w", "2", "--timeout", "120",
+    cmd = launcher + ["portal:create_app()", *binds, "-w", workers, "--timeout", "120",
                       "--access-logfile", str(server.access_log), "--error-logfile", str(server.error_log)]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
@@ -265,6 +296,8 @@ def portal_server(browser_database_url, tmp_path_factory):
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)  # our own process group (start_new_session)
                 proc.wait(timeout=10)
+        if store:
+            _forget_limits(prefix)
 
 
 # --------------------------------------------------------------------------- browser
