@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Department, Jurisdiction, StaffUser
+from ..models.staff import normalise_username
 from ..vocabulary import current as current_vocabulary
 MIN_PASSWORD = 10
 
@@ -26,6 +27,7 @@ def create_staff_user(*, username, password, role, jurisdiction_code, department
         raise UserError(f"Unknown jurisdiction {jurisdiction_code!r}.")
     if role not in current_vocabulary().roles_for(j.code):
         raise UserError(f"Unknown role {role!r} for {jurisdiction_code}.")
+    username = normalise_username(username)  # "Admin" and "admin" are one name
     if db.session.scalar(select(StaffUser.id).where(StaffUser.username == username)):
         raise UserError(f"User {username!r} exists already.")
     dept = None
