@@ -12,7 +12,25 @@ from tests.factories import jurisdiction
 from tests.test_plugin_tables import scratch_app, scratch_url  # noqa: F401 (fixtures)
 
 
-def _user_at_0007(username: str, jurisdiction_id: int) -> None:
+def _revision_module():
+    """This revision, whatever number it gets when the revisions are chained."""
+    import importlib.util
+    from pathlib import Path
+
+    import portal
+
+    path = next((Path(portal.__file__).parent / "migrations" / "versions").glob("*_staff_sessions_and_lockout.py"))
+    spec = importlib.util.spec_from_file_location("rev_staff_sessions", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+REV = _revision_module()
+BEFORE, THIS = REV.down_revision, REV.revision
+
+
+def _old_user(username: str, jurisdiction_id: int) -> None:
     with db.engine.begin() as c:
         c.execute(text("INSERT INTO staff_user (username, password_hash, display_name, role, jurisdiction_id, "
                        "email, active, sees_subtree, created_at) VALUES (:u, 'x', :u, 'clerk', :j, '', :t, :f, "
@@ -29,17 +47,17 @@ def test_0008_lower_cases_usernames_and_downgrades(scratch_app):
 
     app = scratch_app([])
     with app.app_context():
-        upgrade(revision="0007")
+        upgrade(revision=BEFORE)
         sync_jurisdictions()
         j = jurisdiction("demo").id
         for name in ("Wang.Fang", "li-na", "ZHAO"):
-            _user_at_0007(name, j)
+            _old_user(name, j)
         db.session.remove()
-        upgrade(revision="0008")
+        upgrade(revision=THIS)
         assert _usernames() == ["li-na", "wang.fang", "zhao"]
         with db.engine.connect() as c:
             assert set(c.execute(text("SELECT failed_logins, session_generation FROM staff_user")).all()) == {(0, 0)}
-        downgrade(revision="0007")
+        downgrade(revision=BEFORE)
         assert _usernames() == ["li-na", "wang.fang", "zhao"]
 
 
@@ -48,14 +66,14 @@ def test_0008_stops_on_names_that_differ_only_in_case(scratch_app, capfd):
 
     app = scratch_app([])
     with app.app_context():
-        upgrade(revision="0007")
+        upgrade(revision=BEFORE)
         sync_jurisdictions()
         j = jurisdiction("demo").id
         for name in ("Admin", "admin", "zhou"):
-            _user_at_0007(name, j)
+            _old_user(name, j)
         db.session.remove()
         with pytest.raises(SystemExit):  # Flask-Migrate logs the RuntimeError and exits 1
-            upgrade(revision="0008")
+            upgrade(revision=THIS)
         assert "more than one spelling: admin. Rename" in capfd.readouterr().err
         db.session.remove()
         assert _usernames() == ["Admin", "admin", "zhou"]  # nothing half-done
