@@ -34,6 +34,10 @@ ENV_KEYS = (
     "WORKERS",
     "ALLOW_PER_WORKER_LIMITS",
     "RATELIMIT_KEY_PREFIX",
+    "SESSION_IDLE_MINUTES",
+    "LOGIN_LOCKOUT_FAILURES",
+    "LOGIN_LOCKOUT_MINUTES",
+    "LOGIN_LOCKOUT_MAX_MINUTES",
 )
 
 
@@ -95,6 +99,14 @@ def defaults(instance_path: str) -> dict:
         "PORTAL_SESSION_HOURS": 8,
         # How long a browser (a centre's kiosk) may show the cases filed or tracked in it.
         "PORTAL_TRACKED_MINUTES": 30,
+        # Staff sessions also end after this long without a request, and an account locks after
+        # this many failed logins in a row, first for the minutes given, each further lockout
+        # twice as long up to the maximum (staff/sessions.py, staff/lockout.py). Settings of this
+        # portal, not a source report's rules.
+        "PORTAL_SESSION_IDLE_MINUTES": 30,
+        "PORTAL_LOGIN_LOCKOUT_FAILURES": 5,
+        "PORTAL_LOGIN_LOCKOUT_MINUTES": 1,
+        "PORTAL_LOGIN_LOCKOUT_MAX_MINUTES": 60,
         # The hours of a working day in which working-hour limits count, for jurisdictions that
         # declare none (portal_working_hours): a setting of this portal, not a jurisdiction's rule.
         "PORTAL_WORKING_HOURS": "09:00-12:00,13:30-17:30",
@@ -132,7 +144,8 @@ def defaults(instance_path: str) -> dict:
 def _parse(key: str, raw: str):
     if key == "JURISDICTIONS":
         return [p.strip() for p in raw.split(",") if p.strip()]
-    if key == "SESSION_HOURS":
+    if key in ("SESSION_HOURS", "SESSION_IDLE_MINUTES", "LOGIN_LOCKOUT_FAILURES", "LOGIN_LOCKOUT_MINUTES",
+               "LOGIN_LOCKOUT_MAX_MINUTES"):
         return int(raw)
     if key == "ALLOW_PER_WORKER_LIMITS":
         return raw.strip().lower() not in ("", "0", "false", "no", "off")

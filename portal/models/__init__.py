@@ -21,6 +21,6 @@ from .records import (  # noqa: F401
     CalendarYear,
     ScreeningRecord,
 )
-from .staff import StaffUser  # noqa: F401
+from .staff import LoginThrottle, StaffUser  # noqa: F401
 from .staffwork import CannedReply  # noqa: F401
 from .stats import StatsCase, StatsMonth, stats_case, stats_month  # noqa: F401

@@ -1,7 +1,8 @@
 """Administration of staff users and roles, within the administrator's jurisdiction (subtree).
 
 Every change writes an AuditLog row. A reset password is generated and shown once;
-administrators never choose or see a user's later password.
+administrators never choose or see a user's later password. Deactivating a user or resetting
+their password ends their open sessions; an account locked by failed logins can be unlocked.
 """
 from __future__ import annotations
 
@@ -31,7 +32,8 @@ from .access import (
     visible_ids,
     visible_jurisdictions,
 )
-from .auth import update_session_auth_hash
+from . import lockout
+from .sessions import bump_session_generation, end_other_sessions
 from ..vocabulary import current as current_vocabulary
 from .users import UserError, create_staff_user
 
@@ -168,7 +170,8 @@ def admin_user(user_id):
             flash(_("Saved."), "info")
             return redirect(url_for("staff.admin_users"), 303)
     status = 422 if request.method == "POST" else 200
-    return render_template("staff/admin/user.html", user=user, form=form, error=error), status
+    return render_template("staff/admin/user.html", user=user, form=form, error=error,
+                           locked=lockout.is_locked(user)), status
 
 
 class ConfirmForm(FlaskForm):
@@ -185,7 +188,10 @@ def admin_user_active(user_id):
         flash(_("You cannot deactivate yourself."), "error")
         return redirect(url_for("staff.admin_user", user_id=user.id), 303)
     user.active = request.form.get("active") == "1"
-    # a deactivated user's open sessions end at once: the user loader refuses inactive users
+    # a deactivated user's open sessions end at once (the user loader refuses inactive users),
+    # and stay ended when the user is activated again
+    if not user.active:
+        bump_session_generation(user)
     audit("user.activate" if user.active else "user.deactivate", f"user:{user.username}", user.jurisdiction_id)
     db.session.commit()
     flash(_("Activated.") if user.active else _("Deactivated."), "info")
@@ -200,9 +206,23 @@ def admin_user_password(user_id):
         abort(400)
     password = new_password()
     user.set_password(password)
-    # The user's other sessions end on their next request (their password fingerprint no longer
-    # matches, see staff/auth.py); an administrator resetting their own password stays logged in here.
-    update_session_auth_hash(user)
+    # The user's other sessions end on their next request (see staff/sessions.py); an
+    # administrator resetting their own password stays logged in here.
+    end_other_sessions(user)
     audit("user.reset_password", f"user:{user.username}", user.jurisdiction_id)
     db.session.commit()
     return render_template("staff/admin/password.html", user=user, password=password)
+
+
+@bp.route("/admin/users/<int:user_id>/unlock", methods=["POST"])
+@capability_required(ADMINISTER)
+def admin_user_unlock(user_id):
+    """Lift a lockout after failed logins (staff/lockout.py) before its back-off runs out."""
+    user = scoped_or_404(db.session.get(StaffUser, user_id))
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    audit("user.unlock", f"user:{user.username}", user.jurisdiction_id, failed_logins=user.failed_logins)
+    lockout.unlock(user)
+    db.session.commit()
+    flash(_("Unlocked."), "info")
+    return redirect(url_for("staff.admin_user", user_id=user.id), 303)

@@ -1,54 +1,33 @@
 """Staff login with hashed passwords, expiring sessions and rate-limited attempts.
 
-Sessions expire PORTAL_SESSION_HOURS after login however busy the user is: the cookie's
-own lifetime slides with every request, so the login time is kept and checked too.
-
-A session also carries a fingerprint of the user's password hash (Django's session auth
-hash): when the password is reset, every other session of that user stops matching and is
-logged out on its next request, without a column or a session store. The session that
-changed its own password gets the new fingerprint (``update_session_auth_hash``).
+When a session ends (absolute and idle timeouts, a changed password, a logout or deactivation
+elsewhere) is decided in staff/sessions.py; the per-account lockout is staff/lockout.py. The
+per-address limit counts failed attempts only, so that staff sharing an address (a service
+centre behind one gateway) are not locked out by each other's successful logins.
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
-import time
-
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from ..extensions import db, limiter
-from ..keys import derived_key
 from ..models import StaffUser
+from ..models.staff import normalise_username
 from ..safe_redirect import local_path
-from . import bp
+from . import bp, lockout
+from .sessions import (AUTH_KEY, SINCE_KEY, bump_session_generation, idle_minutes,  # noqa: F401
+                       session_auth_hash, start_session, update_session_auth_hash, why_ended)
 
 
 class LoginForm(FlaskForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
-
-
-SINCE_KEY = "staff_since"
-AUTH_KEY = "staff_auth"
-
-
-def session_auth_hash(user: StaffUser) -> str:
-    """A keyed fingerprint of the user's password hash: changes whenever the password does,
-    and reveals nothing of the hash (the session cookie is signed, not encrypted)."""
-    return hmac.new(derived_key(b"bancheng staff session auth v1"), (user.password_hash or "").encode(), hashlib.sha256).hexdigest()
-
-
-def update_session_auth_hash(user: StaffUser) -> None:
-    """Keep this session logged in after its own user's password changed."""
-    if current_user.is_authenticated and current_user.id == user.id:
-        session[AUTH_KEY] = session_auth_hash(user)
 
 
 def _safe_next(target: str | None) -> str:
@@ -58,23 +37,20 @@ def _safe_next(target: str | None) -> str:
 
 @bp.before_app_request
 def expire_staff_session():
-    """Log out a session older than PORTAL_SESSION_HOURS (or from before this check existed)."""
+    """Log out a session that has ended (see staff/sessions.py), saying why."""
     if request.endpoint == "static" or not current_user.is_authenticated:
         return None
-    since = session.get(SINCE_KEY)
-    limit = int(current_app.config["PORTAL_SESSION_HOURS"]) * 3600
-    fresh = isinstance(since, int) and 0 <= time.time() - since < limit
-    # A session from before the fingerprint existed has none and ends too.
-    same_password = hmac.compare_digest(str(session.get(AUTH_KEY, "")), session_auth_hash(current_user))
-    if fresh and same_password:
+    reason = why_ended(current_user)
+    if reason is None:
         return None
     logout_user()
     session.clear()
     if request.blueprint == "staff" and request.endpoint != "staff.login":
-        if fresh:
-            flash(_("Your password was changed. Please log in again."), "info")
-        else:
-            flash(_("Your session has expired. Please log in again."), "info")
+        flash({"changed": _("Your password was changed. Please log in again."),
+               "ended": _("This session has ended. Please log in again."),
+               "idle": _("Your session ended after %(minutes)d minutes without activity. Please log in again.",
+                         minutes=idle_minutes()),
+               }.get(reason) or _("Your session has expired. Please log in again."), "info")
         return redirect(url_for("staff.login", next=request.path if request.method == "GET" else None))
     return None
 
@@ -83,23 +59,36 @@ def expire_staff_session():
 _DUMMY = StaffUser(password_hash="")
 
 
+def _failed_attempt(response) -> bool:
+    """Only failures use up the per-address login limit (a 429 itself does not)."""
+    return response.status_code >= 400 and response.status_code != 429
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10 per minute;50 per hour", methods=["POST"])
+@limiter.limit("10 per minute;50 per hour", methods=["POST"], deduct_when=_failed_attempt)
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user = db.session.scalar(select(StaffUser).where(StaffUser.username == form.username.data.strip()))
-        if user is None:
+        name = normalise_username(form.username.data)
+        user = db.session.scalar(select(StaffUser).where(StaffUser.username == name))
+        if user is None:  # looks the same from outside as a known name: same check, count and lock
             _DUMMY.set_password("x" * 12) if not _DUMMY.password_hash else None
             _DUMMY.check_password(form.password.data)
-        elif user.active and user.check_password(form.password.data):
-            session.clear()
-            session.permanent = True
-            login_user(user)
-            session[SINCE_KEY] = int(time.time())
-            session[AUTH_KEY] = session_auth_hash(user)
-            return redirect(_safe_next(request.args.get("next")))
+            locked = lockout.is_locked(lockout.unknown_name(name))
+            locked = locked or lockout.record_unknown_failure(name)
+        else:
+            right = user.check_password(form.password.data)  # checked even when locked: same timing
+            locked = lockout.is_locked(user)
+            if right and user.active and not locked:
+                lockout.record_success(user)
+                db.session.commit()
+                start_session(user)
+                return redirect(_safe_next(request.args.get("next")))
+            locked = locked or lockout.record_failure(user)
+            db.session.commit()
         flash(_("Wrong username or password."), "error")
+        if locked:
+            flash(_("Too many failed logins for this username. Try again later."), "error")
         return render_template("staff/login.html", form=form), 401
     return render_template("staff/login.html", form=form), 422 if request.method == "POST" else 200
 
@@ -107,6 +96,9 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    # every copy of this session's cookie (and the user's other sessions) ends with it
+    bump_session_generation(current_user)
+    db.session.commit()
     logout_user()
     session.clear()
     flash(_("You have logged out."), "info")

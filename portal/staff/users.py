@@ -9,6 +9,7 @@ from sqlalchemy import select
 from ..contracts import SYSTEM_ROLES
 from ..extensions import db
 from ..models import Department, Jurisdiction, StaffUser
+from ..models.staff import normalise_username
 from ..vocabulary import current as current_vocabulary
 MIN_PASSWORD = 10
 
@@ -30,6 +31,7 @@ def create_staff_user(*, username, password, role, jurisdiction_code, department
         raise UserError(f"The role {role!r} is created only with `flask portal create-user`.")
     if role not in current_vocabulary().roles_for(j.code) and role not in SYSTEM_ROLES:
         raise UserError(f"Unknown role {role!r} for {jurisdiction_code}.")
+    username = normalise_username(username)  # "Admin" and "admin" are one name
     if db.session.scalar(select(StaffUser.id).where(StaffUser.username == username)):
         raise UserError(f"User {username!r} exists already.")
     dept = None
