@@ -60,16 +60,20 @@ def load_demo(password):
 @click.option("--department", default=None, help="Department code (handlers)")
 @click.option("--name", "display_name", default=None)
 @click.option("--subtree", is_flag=True, help="May see the jurisdiction's whole subtree")
+@click.option("--must-change/--no-must-change", default=True, show_default=True,
+              help="The user must choose a new password at first login (the operator knows this one); "
+                   "--no-must-change only for an operator creating their own account")
 @click.password_option()
 @with_appcontext
-def create_user(username, role, jurisdiction, department, display_name, subtree, password):
-    """Create a staff user."""
+def create_user(username, role, jurisdiction, department, display_name, subtree, must_change, password):
+    """Create a staff user. The password is held to the password rule (portal/password_policy.py)."""
     from .staff.users import UserError, create_staff_user
 
     try:
         user = create_staff_user(username=username, password=password, role=role,
                                  jurisdiction_code=jurisdiction, department_code=department,
-                                 display_name=display_name or username, sees_subtree=subtree)
+                                 display_name=display_name or username, sees_subtree=subtree,
+                                 must_change_password=must_change)
     except UserError as e:
         raise click.ClickException(str(e)) from None
     click.echo(f"Created {user.role} {user.username} in {jurisdiction}.")
