@@ -46,9 +46,19 @@ def sync_cmd():
 @click.option("--password", default="demo-pass-2026", show_default=True, help="Password of the demo staff users.")
 @with_appcontext
 def load_demo(password):
-    """Load invented demo cases, guides, corrections and staff users (idempotent)."""
-    from .demo import load_demo_data
+    """Load invented demo cases, guides, corrections and staff users (idempotent). Never in
+    production: the demo users share a published password. Refused on a database that holds
+    staff users or cases of its own."""
+    from .demo import holds_real_data, load_demo_data
 
+    if holds_real_data():
+        raise click.ClickException(
+            "Not loaded: this database already holds staff users or cases that the demo did not create. "
+            "The demo's staff users share a published password and must never exist beside real data.")
+    if not current_app.debug:
+        click.echo("WARNING: load-demo creates staff users whose password is published in the README "
+                   "(<jurisdiction>-<role>, e.g. beijing-admin). Use it on a development or demonstration "
+                   "instance only, never in production.", err=True)
     summary = load_demo_data(password=password, progress=_progress)
     click.echo(json.dumps(summary, ensure_ascii=False))
 
