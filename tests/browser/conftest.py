@@ -239,7 +239,7 @@ def portal_server(browser_database_url, tmp_path_factory):
         from .support import DEMO_PASSWORD
 
         _flask(env, "create-user", EXAMPLE_COORDINATOR, "--role", "coordinator", "--jurisdiction", "example",
-               "--name", "示例县协调专员", "--password", DEMO_PASSWORD)
+               "--name", "示例县协调专员", "--password", DEMO_PASSWORD, "--no-must-change")  # a demo account
     _flask(env, "reindex")
 
     v6 = _ipv6_loopback()
