@@ -47,9 +47,19 @@ def sync_cmd():
 @click.option("--password", default="demo-pass-2026", show_default=True, help="Password of the demo staff users.")
 @with_appcontext
 def load_demo(password):
-    """Load invented demo cases, guides, corrections and staff users (idempotent)."""
-    from .demo import load_demo_data
+    """Load invented demo cases, guides, corrections and staff users (idempotent). Never in
+    production: the demo users share a published password. Refused on a database that holds
+    staff users or cases of its own."""
+    from .demo import holds_real_data, load_demo_data
 
+    if holds_real_data():
+        raise click.ClickException(
+            "Not loaded: this database already holds staff users or cases that the demo did not create. "
+            "The demo's staff users share a published password and must never exist beside real data.")
+    if not current_app.debug:
+        click.echo("WARNING: load-demo creates staff users whose password is published in the README "
+                   "(<jurisdiction>-<role>, e.g. beijing-admin). Use it on a development or demonstration "
+                   "instance only, never in production.", err=True)
     summary = load_demo_data(password=password, progress=_progress)
     click.echo(json.dumps(summary, ensure_ascii=False))
 
@@ -62,17 +72,20 @@ def load_demo(password):
 @click.option("--department", default=None, help="Department code (handlers)")
 @click.option("--name", "display_name", default=None)
 @click.option("--subtree", is_flag=True, help="May see the jurisdiction's whole subtree")
+@click.option("--must-change/--no-must-change", default=True, show_default=True,
+              help="The user must choose a new password at first login (the operator knows this one); "
+                   "--no-must-change only for an operator creating their own account")
 @click.password_option()
 @with_appcontext
-def create_user(username, role, jurisdiction, department, display_name, subtree, password):
-    """Create a staff user."""
+def create_user(username, role, jurisdiction, department, display_name, subtree, must_change, password):
+    """Create a staff user. The password is held to the password rule (portal/password_policy.py)."""
     from .staff.users import UserError, create_staff_user
 
     try:
         user = create_staff_user(username=username, password=password, role=role,
                                  jurisdiction_code=jurisdiction, department_code=department,
                                  display_name=display_name or username, sees_subtree=subtree,
-                                 allow_system_role=True)
+                                 allow_system_role=True, must_change_password=must_change)
     except UserError as e:
         raise click.ClickException(str(e)) from None
     click.echo(f"Created {user.role} {user.username} in {jurisdiction}.")

@@ -220,6 +220,17 @@ def params_category(case, story):
     return {"category": cat or next(iter(sorted(cats)), ""), "complexity": story.get("complexity", "general")}
 
 
+def holds_real_data() -> bool:
+    """Whether the database is in real use: it holds staff users or cases, and none of the demo's
+    accounts (so the demo did not make them). Once the demo is loaded the database is a demo one,
+    and loading again (`make run` does at every start) changes nothing."""
+    demo_names = {f"{j.code}-{role}" for j in enabled_jurisdictions() for role in ROLES}
+    users = set(db.session.scalars(select(StaffUser.username)))
+    if users & demo_names:
+        return False
+    return bool(users) or bool(db.session.scalar(select(db.func.count()).select_from(engine.Case)))
+
+
 def load_demo_data(password: str = "demo-pass-2026", progress=None) -> dict:
     if not enabled_jurisdictions():
         sync_jurisdictions()

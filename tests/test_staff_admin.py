@@ -101,8 +101,12 @@ def test_change_role_deactivate_and_reset_password(office, client):
     assert clerk.check_password(new) and not clerk.check_password(PASSWORD)
     client.post("/staff/logout")
     assert login(client, "a-clerk", new).status_code == 302
+    assert client.get("/staff/reports").status_code == 303  # first their own password (issue 14, finding 5)
+    mine = "plum-lantern-harbour-47"
+    assert client.post("/staff/password", data={"current": new, "new": mine, "confirm": mine}).status_code == 303
     assert client.get("/staff/reports").status_code == 200  # the new role counts
-    assert audit_actions() == ["user.update", "user.deactivate", "user.activate", "user.reset_password"]
+    assert audit_actions() == ["user.update", "user.deactivate", "user.activate", "user.reset_password",
+                               "user.change_password"]
     changed = db.session.scalar(select(AuditLog).where(AuditLog.action == "user.update")).data["changed"]
     assert changed["role"] == ["clerk", "supervisor"]
 

@@ -14,6 +14,7 @@ from . import (  # noqa: E402,F401
     cases,
     corrections,
     intake,
+    passwords,
     queue,
     replies,
     reports,

@@ -3,10 +3,11 @@
 Every change writes an AuditLog row. A reset password is generated and shown once;
 administrators never choose or see a user's later password. Deactivating a user or resetting
 their password ends their open sessions; an account locked by failed logins can be unlocked.
+Every change writes an AuditLog row. A reset password is generated and shown once, and the user
+must replace it at first login (staff/passwords.py); administrators never choose or see a user's
+later password.
 """
 from __future__ import annotations
-
-import secrets
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -18,6 +19,7 @@ from sqlalchemy.orm import joinedload
 from wtforms import BooleanField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from .. import password_policy
 from ..extensions import db
 from ..i18n import pick, role_label
 from ..models import Department, Jurisdiction, StaffUser
@@ -38,18 +40,10 @@ from ..vocabulary import current as current_vocabulary
 from .users import UserError, create_staff_user
 
 
-def _managed_or_404(user_id: int) -> StaffUser:
-    """A user of the administrator's jurisdictions; a system administrator (national data) is
-    changed only by another one: a jurisdiction's administrator who could reset their password
-    would hold the national calendar too."""
-    user = scoped_or_404(db.session.get(StaffUser, user_id))
-    if current_vocabulary().can(user.role, ADMINISTER_SYSTEM) and not can(ADMINISTER_SYSTEM):
-        abort(403)
-    return user
-
-
-def new_password() -> str:
-    return secrets.token_urlsafe(12)
+    user.must_change_password = True
+    # The user's other sessions end on their next request (see staff/sessions.py); an
+    # administrator resetting their own password stays logged in here.
+    end_other_sessions(user)
 
 
 class UserForm(FlaskForm):
@@ -118,14 +112,14 @@ def admin_users():
         if error is None:
             j = db.session.get(Jurisdiction, form.jurisdiction.data)
             d = db.session.get(Department, form.department.data) if form.department.data else None
-            shown_password = new_password()
+            shown_password = new_password(form.username.data.strip(), j)
             try:
                 user = create_staff_user(username=form.username.data.strip(), password=shown_password,
                                          role=form.role.data, jurisdiction_code=j.code,
                                          department_code=d.code if d else None,
                                          display_name=form.display_name.data.strip(),
                                          sees_subtree=form.sees_subtree.data, email=form.email.data or "",
-                                         commit=False)
+                                         commit=False, must_change_password=True)
                 db.session.flush()
             except UserError as e:
                 db.session.rollback()
@@ -204,8 +198,9 @@ def admin_user_password(user_id):
     user = _managed_or_404(user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    password = new_password()
+    password = new_password(user.username, user.jurisdiction)
     user.set_password(password)
+    user.must_change_password = True
     # The user's other sessions end on their next request (see staff/sessions.py); an
     # administrator resetting their own password stays logged in here.
     end_other_sessions(user)

@@ -265,7 +265,7 @@ def portal_server(browser_database_url, tmp_path_factory):
         from .support import DEMO_PASSWORD
 
         _flask(env, "create-user", EXAMPLE_COORDINATOR, "--role", "coordinator", "--jurisdiction", "example",
-               "--name", "示例县协调专员", "--password", DEMO_PASSWORD)
+               "--name", "示例县协调专员", "--password", DEMO_PASSWORD, "--no-must-change")  # a demo account
     _flask(env, "reindex")
 
     store = _shared_limit_store()
