@@ -26,6 +26,7 @@ from wtforms.validators import DataRequired, Length
 from ..extensions import db, limiter
 from ..keys import derived_key
 from ..models import StaffUser
+from .. import security_log
 from . import bp
 
 
@@ -99,7 +100,9 @@ def login():
             login_user(user)
             session[SINCE_KEY] = int(time.time())
             session[AUTH_KEY] = session_auth_hash(user)
+            security_log.login_succeeded(user)
             return redirect(_safe_next(request.args.get("next")))
+        security_log.login_failed(form.username.data, user)
         flash(_("Wrong username or password."), "error")
         return render_template("staff/login.html", form=form), 401
     return render_template("staff/login.html", form=form), 422 if request.method == "POST" else 200
@@ -108,6 +111,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    security_log.logged_out(current_user)
     logout_user()
     session.clear()
     flash(_("You have logged out."), "info")
