@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -17,6 +18,7 @@ from portal import security_log
 from portal.engine import cases as engine
 from portal.extensions import db
 from portal.models import AuditLog, Case
+from portal.workdays import SHANGHAI
 
 from .factories import PASSWORD, jurisdiction, login
 from .staff_support import quick_staff
@@ -196,3 +198,103 @@ def test_the_row_survives_the_requests_rollback(app, world):
     r = c.post(f"/staff/cases/{case.number}/act", data={"action": "no-such-action", "version": str(case.version)})
     assert r.status_code in (403, 409, 422)
     assert len(_rows(security_log.CASE_VIEW)) == 1
+
+
+# -- the administrator's filter ---------------------------------------------------------
+def _audit_page(c, **args) -> tuple[int, str]:
+    r = c.get("/staff/admin/audit", query_string=args)
+    return r.status_code, r.get_data(as_text=True)
+
+
+@pytest.fixture
+def logged(app, world):
+    """Failed logins on Kunming's and Xuanwu's accounts from two addresses, one under an unknown name."""
+    users, _ = world
+    login(_client(app, HOME_IP), users["kunming-clerk"].username, "nope-nope-nope")
+    login(_client(app, AWAY_IP), users["kunming-clerk"].username, "nope-nope-nope")
+    login(_client(app, AWAY_IP), users["xuanwu-clerk"].username, "nope-nope-nope")
+    login(_client(app, AWAY_IP), "nobody-here", "nope-nope-nope")
+    return users
+
+
+def test_an_admin_filters_security_events_by_kind_user_address_and_date(app, logged):
+    users = logged
+    c = _client(app, HOME_IP)
+    login(c, users["kunming-admin"].username)
+    status, page = _audit_page(c, kind=security_log.LOGIN_FAILED, user=users["kunming-clerk"].username)
+    assert status == 200
+    assert page.count(f"user:{users['kunming-clerk'].username}") == 2 and HOME_IP in page and AWAY_IP in page
+    assert users["xuanwu-clerk"].username not in page  # Xuanwu's account is Xuanwu's business
+    _, page = _audit_page(c, kind=security_log.LOGIN_FAILED, ip="203.0.113.")
+    assert page.count(f"user:{users['kunming-clerk'].username}") == 1 and HOME_IP not in page
+    assert "unknown_user" in page  # a top-level admin of the whole subtree sees names nobody has
+    today = security_log.utcnow().astimezone(SHANGHAI).date()
+    _, page = _audit_page(c, kind="security", since=str(today - timedelta(days=1)), until=str(today))
+    assert "unknown_user" in page and page.count("wrong_password") == 2
+    _, page = _audit_page(c, kind="security", until=str(today - timedelta(days=1)))
+    assert "wrong_password" not in page
+    _, page = _audit_page(c, kind="admin")
+    assert "wrong_password" not in page
+    # the kinds read in the reader's language
+    for lang, label in (("zh_Hans", "登录失败"), ("zh_Hant", "登錄失敗"), ("en", "Failed login")):
+        _, page = _audit_page(c, kind=security_log.LOGIN_FAILED, lang=lang)
+        assert f"<td>{label}</td>" in page, lang
+
+
+def test_another_jurisdictions_admin_does_not_see_the_rows(app, logged):
+    users = logged
+    c = _client(app, AWAY_IP)
+    login(c, users["xuanwu-admin"].username)
+    _, page = _audit_page(c, kind="security")
+    assert f"user:{users['xuanwu-clerk'].username}" in page
+    assert users["kunming-clerk"].username not in page
+    assert "unknown_user" in page  # Xuanwu is top-level too: a name nobody has concerns the whole portal
+    wuhua = quick_staff("wuhua-admin-s", "admin", "kunming-wuhua", subtree=True)
+    c = _client(app, AWAY_IP)
+    login(c, wuhua.username)
+    _, page = _audit_page(c, kind="security")
+    assert "unknown_user" not in page and "wrong_password" not in page
+
+
+def test_a_refusal_is_seen_by_both_jurisdictions_admins_and_nobody_else(app, world):
+    users, cases = world
+    c = _client(app, HOME_IP)
+    login(c, users["kunming-clerk"].username)
+    c.get(f"/staff/cases/{cases['xuanwu'].number}")
+    path = f"/staff/cases/{cases['xuanwu'].number}"
+    for who in ("kunming-admin", "xuanwu-admin"):
+        admin = _client(app, AWAY_IP)
+        login(admin, users[who].username)
+        assert path in _audit_page(admin, kind=security_log.REFUSED)[1], who
+    beijing = quick_staff("beijing-admin-s", "admin", "beijing", subtree=True)
+    admin = _client(app, AWAY_IP)
+    login(admin, beijing.username)
+    assert path not in _audit_page(admin, kind="security")[1]
+
+
+@pytest.mark.parametrize("args", [{"since": "2026-13-01"}, {"since": "0001-01-01"}, {"until": "9999-12-31"},
+                                  {"since": "2026-03-02", "until": "2026-03-01"}, {"ip": "10.0.0.1' OR 1=1"},
+                                  {"kind": "<script>"}, {"user": "x" * 500}])
+def test_bad_filter_values_get_a_clear_message_never_a_500(app, world, args):
+    users, _ = world
+    c = _client(app, HOME_IP)
+    login(c, users["kunming-admin"].username)
+    status, page = _audit_page(c, **args)
+    assert status in (200, 422)
+    if status == 422:
+        assert 'class="error-summary"' in page
+
+
+def test_the_filter_is_kept_across_pages(app, world):
+    users, _ = world
+    with app.test_request_context():
+        rows = [dict(at=security_log.utcnow(), actor_id=None, jurisdiction_id=jurisdiction("kunming").id,
+                     action=security_log.LOGIN_FAILED, target="user:kunming-clerk-s", target_jurisdiction_id=None,
+                     ip=AWAY_IP, data={"reason": "wrong_password"}) for _ in range(105)]
+        security_log._insert(rows)
+    c = _client(app, HOME_IP)
+    login(c, users["kunming-admin"].username)
+    _, page = _audit_page(c, kind=security_log.LOGIN_FAILED, ip=AWAY_IP)
+    assert f"kind={security_log.LOGIN_FAILED}" in page and "page=2" in page and "ip=203.0.113.9" in page
+    _, second = _audit_page(c, kind=security_log.LOGIN_FAILED, ip=AWAY_IP, page=2)
+    assert second.count("wrong_password") == 5
