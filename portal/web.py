@@ -121,6 +121,10 @@ def init_app(app) -> None:
     login_manager.login_view = "staff.login"
     login_manager.login_message = None
 
+    from . import security_log
+
+    security_log.init_app(app)
+
     @app.after_request
     def security_headers(resp):
         resp.headers.setdefault("Content-Security-Policy", CSP)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import UTCDateTime, utcnow
-from .org import Department
+from .org import Department, Jurisdiction
 from .staff import StaffUser
 
 
@@ -59,19 +59,25 @@ class AccountabilityRecord(db.Model):
 
 
 class AuditLog(db.Model):
-    """Administrative staff actions (users, guides, calendars); case actions are CaseEvents."""
+    """Administrative staff actions (users, guides, calendars) and security events (``security.*``:
+    logins, logouts, refused access, downloads, views of personal data); case actions are CaseEvents."""
 
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), index=True)
     # whose administration it touched: an administrator reads only their jurisdiction's log
     jurisdiction_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdiction.id"), index=True)
-    action: Mapped[str] = mapped_column(String(60))
+    # a refused access: whose record was asked for, so that jurisdiction's administrator sees it too
+    target_jurisdiction_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdiction.id"), index=True)
+    # the client address as Flask sees it (request.remote_addr); empty for the CLI
+    ip: Mapped[str] = mapped_column(String(45), default="", index=True)
+    action: Mapped[str] = mapped_column(String(60), index=True)
     target: Mapped[str] = mapped_column(String(120), default="")
     data: Mapped[dict] = mapped_column(JSON, default=dict)
 
     actor: Mapped[StaffUser | None] = relationship()
+    target_jurisdiction: Mapped[Jurisdiction | None] = relationship(foreign_keys=[target_jurisdiction_id])
 
 
 class ScreeningRecord(db.Model):

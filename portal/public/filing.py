@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from wtforms import SelectChoice
 
+from .. import security_log
 from ..engine import cases as engine
 from ..engine.errors import EngineError
 from ..engine.numbering import access_code_for_submission, check_access_code, hash_access_code, submission_key
@@ -345,6 +346,7 @@ def track():
         # One message for a wrong number and a wrong code, in the same time: nothing is revealed.
         ok = check_access_code(case.access_code_hash if case else _dummy_hash(), form.code.data)
         if case is None or not ok:
+            security_log.tracking_failed(case)
             return _track_failed(form)
         kept_cases.remember(case.number)
         return redirect(url_for("public.track_case", number=case.number), 303)

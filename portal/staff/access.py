@@ -14,6 +14,7 @@ from flask import abort
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from .. import security_log
 from ..contracts import ADMINISTER_SYSTEM  # noqa: F401 (national data; re-exported for the pages)
 from ..extensions import db
 from ..models import AuditLog, Case, Jurisdiction
@@ -83,6 +84,8 @@ def jurisdiction_or_404(code: str | None) -> Jurisdiction:
         return current_user.jurisdiction
     j = db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == code))
     if j is None or not in_scope(j.id):
+        if j is not None:
+            security_log.refused(404, j.id)
         abort(404)
     return j
 
@@ -90,6 +93,8 @@ def jurisdiction_or_404(code: str | None) -> Jurisdiction:
 def scoped_or_404(obj, attr: str = "jurisdiction_id"):
     """Any row with a jurisdiction: 404 unless it is the user's."""
     if obj is None or not in_scope(getattr(obj, attr)):
+        if obj is not None:
+            security_log.refused(404, getattr(obj, attr))
         abort(404)
     return obj
 

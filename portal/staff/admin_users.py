@@ -1,11 +1,9 @@
 """Administration of staff users and roles, within the administrator's jurisdiction (subtree).
 
-Every change writes an AuditLog row. A reset password is generated and shown once;
-administrators never choose or see a user's later password. Deactivating a user or resetting
-their password ends their open sessions; an account locked by failed logins can be unlocked.
 Every change writes an AuditLog row. A reset password is generated and shown once, and the user
 must replace it at first login (staff/passwords.py); administrators never choose or see a user's
-later password.
+later password. Deactivating a user or resetting their password ends their open sessions; an
+account locked by failed logins can be unlocked.
 """
 from __future__ import annotations
 
@@ -40,10 +38,18 @@ from ..vocabulary import current as current_vocabulary
 from .users import UserError, create_staff_user
 
 
-    user.must_change_password = True
-    # The user's other sessions end on their next request (see staff/sessions.py); an
-    # administrator resetting their own password stays logged in here.
-    end_other_sessions(user)
+def _managed_or_404(user_id: int) -> StaffUser:
+    """A user of the administrator's jurisdictions; a system administrator (national data) is
+    changed only by another one: a jurisdiction's administrator who could reset their password
+    would hold the national calendar too."""
+    user = scoped_or_404(db.session.get(StaffUser, user_id))
+    if current_vocabulary().can(user.role, ADMINISTER_SYSTEM) and not can(ADMINISTER_SYSTEM):
+        abort(403)
+    return user
+
+
+def new_password(username: str, jurisdiction: Jurisdiction | None) -> str:
+    return password_policy.generate(password_policy.context_names(username, jurisdiction))
 
 
 class UserForm(FlaskForm):

@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, Length
 
 from ..extensions import db, limiter
 from ..models import StaffUser
+from .. import security_log
 from ..models.staff import normalise_username
 from ..safe_redirect import local_path
 from . import bp, lockout
@@ -83,9 +84,11 @@ def login():
                 lockout.record_success(user)
                 db.session.commit()
                 start_session(user)
+                security_log.login_succeeded(user)
                 return redirect(_safe_next(request.args.get("next")))
             locked = locked or lockout.record_failure(user)
             db.session.commit()
+        security_log.login_failed(form.username.data, user, locked=locked)
         flash(_("Wrong username or password."), "error")
         if locked:
             flash(_("Too many failed logins for this username. Try again later."), "error")
@@ -96,6 +99,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    security_log.logged_out(current_user)
     # every copy of this session's cookie (and the user's other sessions) ends with it
     bump_session_generation(current_user)
     db.session.commit()

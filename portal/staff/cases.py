@@ -32,6 +32,7 @@ from ..web import render_for
 from . import action_forms, bp
 from .access import ADMINISTER, READ, SUPERVISE, can, capability_required, visible_case_or_404
 from ..accountability import kind_labels
+from .. import security_log
 from .case_panels import case_panels
 from .corrections import STATE_LABELS as CORRECTION_STATES
 from .replies import replies_for
@@ -216,6 +217,7 @@ def render_case(case: Case, *, error: str | None = None, draft: dict | None = No
     accountability = db.session.scalars(
         select(AccountabilityRecord).where(AccountabilityRecord.case_id == case.id)
         .order_by(AccountabilityRecord.id)).all() if can(SUPERVISE) or can(ADMINISTER) else []
+    security_log.case_viewed(case)
     # a jurisdiction's plugin may ship its own staff/case.html (looked up first)
     return render_for(
         case.jurisdiction.code, "staff/case.html", case=case, actions=action_views(case, posted),
@@ -292,5 +294,6 @@ def attachment(number, attachment_id):
     a = db.session.get(Attachment, attachment_id)
     if a is None or a.case_id != case.id:
         abort(404)
+    security_log.attachment_downloaded(case, a)
     return send_from_directory(current_app.config["PORTAL_UPLOAD_DIR"], a.stored_name, mimetype=a.content_type,
                                as_attachment=True, download_name=a.original_name)

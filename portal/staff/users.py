@@ -6,21 +6,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-                      password_hash=None, must_change_password=False, allow_system_role=False) -> StaffUser:
-    """``must_change_password``: somebody else chose or generated the password (see
-    staff/passwords.py). A ``password_hash`` made once for many users (the demo loader, whose
-    password is published anyway) is only held to the length rule. ``allow_system_role``: only
-    the CLI creates a system role (national data, every jurisdiction)."""
-    j = db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == jurisdiction_code))
-    if j is None:
-        raise UserError(f"Unknown jurisdiction {jurisdiction_code!r}.")
-    reason = (password_policy.length_refusal(password) if password_hash else
-              password_policy.refusal(password, password_policy.context_names(username, j, display_name or "")))
-    if reason:
-        raise UserError(reason)
-    if role in SYSTEM_ROLES and not allow_system_role:
-        raise UserError(f"The role {role!r} is created only with `flask portal create-user`.")
-    if role not in current_vocabulary().roles_for(j.code) and role not in SYSTEM_ROLES:
+from .. import password_policy
+from ..contracts import SYSTEM_ROLES
 from ..extensions import db
 from ..models import Department, Jurisdiction, StaffUser
 from ..models.staff import normalise_username
