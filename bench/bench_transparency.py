@@ -343,7 +343,7 @@ def main(argv=None) -> int:
         rows = []
         load_before = os.getloadavg()
         env = {"PORTAL_DATABASE_URL": url, "PORTAL_INSTANCE_PATH": instance,
-               "PORTAL_SECRET_KEY": secrets.token_hex(32), "PYTHONWARNINGS": "ignore"}
+               "PORTAL_SECRET_KEY": secrets.token_hex(32), "PORTAL_DATA_KEY": G.DATA_KEY, "PYTHONWARNINGS": "ignore"}
         with Gunicorn("portal:create_app()", env, workers=a.workers, tag=TAG,
                       log_path=Path(a.workdir) / "gunicorn.log") as server:
             for name, path in (("page /transparency (HTTP, gunicorn)", "/transparency"),

@@ -27,6 +27,9 @@ def create_app(config: dict | None = None) -> Flask:
             app.config["SQLALCHEMY_DATABASE_URI"] = cfg.normalise_db_url(config["PORTAL_DATABASE_URL"])
     cfg.check_secret_key(app)
     os.makedirs(app.instance_path, exist_ok=True)
+    from . import datakeys
+
+    datakeys.init_app(app)
     from datetime import timedelta
 
     app.permanent_session_lifetime = timedelta(hours=int(app.config["PORTAL_SESSION_HOURS"]))
