@@ -26,7 +26,8 @@ def create_app(config: dict | None = None) -> Flask:
         if "PORTAL_DATABASE_URL" in config:
             app.config["SQLALCHEMY_DATABASE_URI"] = cfg.normalise_db_url(config["PORTAL_DATABASE_URL"])
     cfg.check_secret_key(app)
-    os.makedirs(app.instance_path, exist_ok=True)
+    # owner-only: the instance folder holds the database, the keys, the index and uploads
+    os.makedirs(app.instance_path, mode=0o700, exist_ok=True)
     from . import datakeys
 
     datakeys.init_app(app)
