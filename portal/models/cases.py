@@ -21,7 +21,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..datakeys import keyring
 from .base import UTCDateTime, utcnow
 from .encrypted import EncryptedText
 from .org import Department, Jurisdiction, ServiceCentre, Window
@@ -125,17 +124,23 @@ class Case(db.Model):
 
 @event.listens_for(Case.complainant_phone, "set")
 def _index_phone(target, value, oldvalue, initiator):
+    from ..datakeys import keyring
+
     target.complainant_phone_hash = keyring().blind_index("case.complainant_phone", value)
 
 
 @event.listens_for(Case.complainant_id_number, "set")
 def _index_id_number(target, value, oldvalue, initiator):
+    from ..datakeys import keyring
+
     target.complainant_id_number_hash = keyring().blind_index("case.complainant_id_number", value)
 
 
 def complainant_is(value: str):
     """WHERE clause: the complainant's phone or ID number is exactly ``value`` (as normalised),
     matched through the blind index under every configured data key."""
+    from ..datakeys import keyring
+
     ring = keyring()
     return or_(Case.complainant_phone_hash.in_(ring.blind_indexes("case.complainant_phone", value)),
                Case.complainant_id_number_hash.in_(ring.blind_indexes("case.complainant_id_number", value)))

@@ -12,8 +12,6 @@ import logging
 from markupsafe import escape
 from sqlalchemy import Text, types
 
-from ..datakeys import PREFIX, UndecryptableValue, keyring
-
 log = logging.getLogger(__name__)
 
 
@@ -46,9 +44,13 @@ class EncryptedText(types.TypeDecorator):
             return value
         if isinstance(value, Unreadable):
             raise ValueError(f"{self.purpose}: an unreadable value cannot be stored again")
+        from ..datakeys import keyring  # here, not at import: the toolkit's models stay light
+
         return keyring().encrypt(str(value), self.purpose)
 
     def process_result_value(self, value, dialect):
+        from ..datakeys import PREFIX, UndecryptableValue, keyring
+
         if not value or not value.startswith(PREFIX):
             return value  # empty, or a row written before encryption (migration 0011 encrypts them)
         try:
