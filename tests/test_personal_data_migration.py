@@ -25,12 +25,20 @@ def _raw(case_id: int) -> dict:
                                    'complainant_address FROM "case" WHERE id = :id'), {"id": case_id}).mappings().one())
 
 
+def _before_0011(app) -> str:
+    """The revision 0011 follows (0007 when written; whatever the history is re-chained to)."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config()).get_revision("0011").down_revision
+
+
 def test_migration_0011_encrypts_old_rows_and_its_downgrade_decrypts_them(scratch_app):
     from portal.registry import sync_jurisdictions
 
     app = scratch_app([])
     with app.app_context():
-        upgrade(revision="0007")
+        before = _before_0011(app)
+        upgrade(revision=before)
         sync_jurisdictions()
         case_id = _old_case_row(jurisdiction("demo").id)
         with db.engine.begin() as c:
@@ -57,7 +65,7 @@ def test_migration_0011_encrypts_old_rows_and_its_downgrade_decrypts_them(scratc
         assert _raw(empty_id)["complainant_phone"] == ""  # nothing to hide stays empty
         db.session.remove()
 
-        downgrade(revision="0007")
+        downgrade(revision=before)
         assert _raw(case_id) == PERSON
         columns = {c["name"]: c for c in inspect(db.engine).get_columns("case")}
         assert "complainant_phone_hash" not in columns and "complainant_id_number_hash" not in columns
