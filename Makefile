@@ -50,12 +50,16 @@ update-plugin-messages: $(STAMP)
 	@test -n "$(PLUGIN)" || { echo "usage: make update-plugin-messages PLUGIN=path/to/plugin/package"; exit 2; }
 	$(PY) -m portal.i18n_tools update-plugin $(PLUGIN) --seed $(TRANSLATIONS)
 
+# The keys and the instance folder are the owner's only (umask 077: no group or other bits).
 $(INSTANCE)/secret_key:
-	mkdir -p $(INSTANCE)
-	$(PY) -c 'import secrets; print(secrets.token_hex(32))' > $@
+	umask 077 && mkdir -p $(INSTANCE) && $(PY) -c 'import secrets; print(secrets.token_hex(32))' > $@
+
+# The data key of complainants' personal data (portal/datakeys.py), owner-only; the app reads it.
+$(INSTANCE)/data_key: | $(STAMP)
+	umask 077 && mkdir -p $(INSTANCE) && $(PY) -m portal.datakeys generate > $@
 
 # Start the portal with its embedded defaults: SQLite, a local index, demo data.
-run: translations $(INSTANCE)/secret_key
+run: translations $(INSTANCE)/secret_key $(INSTANCE)/data_key
 	PORTAL_INSTANCE_PATH=$(abspath $(INSTANCE)) PORTAL_SECRET_KEY=$$(cat $(INSTANCE)/secret_key) $(FLASK) portal init-db
 	PORTAL_INSTANCE_PATH=$(abspath $(INSTANCE)) PORTAL_SECRET_KEY=$$(cat $(INSTANCE)/secret_key) $(FLASK) portal load-demo
 	PORTAL_INSTANCE_PATH=$(abspath $(INSTANCE)) PORTAL_SECRET_KEY=$$(cat $(INSTANCE)/secret_key) $(FLASK) portal reindex

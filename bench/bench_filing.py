@@ -31,6 +31,7 @@ Target (issue 6): the portal at least half of the bare figure.
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
 import html as html_lib
 import http.client
@@ -291,6 +292,7 @@ def create_database(server: str) -> tuple[str, callable]:
 
 def portal_env(url: str, workdir: Path) -> dict:
     return {"PORTAL_DATABASE_URL": url, "PORTAL_JURISDICTIONS": "", "PORTAL_SECRET_KEY": SECRET,
+            "PORTAL_DATA_KEY": "bench:" + base64.b64encode(b"bench-filing-data-key-invented!!").decode(),
             "PORTAL_INSTANCE_PATH": str(workdir), "PORTAL_INDEX_DIR": str(workdir / "index"),
             "PORTAL_MAIL_FILE": str(workdir / "outbox.log")}
 

@@ -117,7 +117,8 @@ def http_search(args, url: str, index_dir: Path, workdir: Path, queries: list[st
     import psutil
 
     env = {"PORTAL_DATABASE_URL": url, "PORTAL_INDEX_DIR": str(index_dir),
-           "PORTAL_SECRET_KEY": "bench-search-" + "k" * 32, "PORTAL_INSTANCE_PATH": str(workdir)}
+           "PORTAL_SECRET_KEY": "bench-search-" + "k" * 32, "PORTAL_DATA_KEY": G.DATA_KEY,
+           "PORTAL_INSTANCE_PATH": str(workdir)}
     out: dict = {}
     with Gunicorn("portal:create_app()", env, workers=1, tag=TAG, log_path=workdir / "gunicorn.log") as server:
         def get(q: str) -> None:

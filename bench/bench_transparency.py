@@ -343,7 +343,7 @@ def main(argv=None) -> int:
         rows = []
         load_before = os.getloadavg()
         env = {"PORTAL_DATABASE_URL": url, "PORTAL_INSTANCE_PATH": instance,
-               "PORTAL_SECRET_KEY": secrets.token_hex(32), "PYTHONWARNINGS": "ignore",
+               "PORTAL_SECRET_KEY": secrets.token_hex(32), "PORTAL_DATA_KEY": G.DATA_KEY, "PYTHONWARNINGS": "ignore",
                # the transparency pages have no limits; several workers would need a shared store
                "PORTAL_RATELIMIT_ENABLED": "0"}
         with Gunicorn("portal:create_app()", env, workers=a.workers, tag=TAG,

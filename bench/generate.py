@@ -20,6 +20,7 @@ ORM's unit of work would take hours at a million cases).
 from __future__ import annotations
 
 import argparse
+import base64
 import itertools
 import os
 import random
@@ -172,13 +173,17 @@ def invented_person(rng: random.Random) -> dict:
 # -- database --------------------------------------------------------------------------------
 
 
+#: The data key of the benchmarks' databases (invented people only; the servers get it too).
+DATA_KEY = "bench:" + base64.b64encode(b"bench-data-key-invented-people!!").decode()
+
+
 def make_app(database_url: str, instance: str, index_dir: str | None = None, jurisdictions: str | None = None,
              extra: dict | None = None):
     """A portal app on ``database_url`` (env-free, so it works inside other scripts)."""
     from portal import create_app
 
     config = {"PORTAL_DATABASE_URL": database_url, "INSTANCE_PATH": instance,
-              "SECRET_KEY": "bench-" + "x" * 32,
+              "SECRET_KEY": "bench-" + "x" * 32, "PORTAL_DATA_KEY": DATA_KEY,
               "PORTAL_INDEX_DIR": index_dir or os.path.join(instance, "index")}
     if jurisdictions is not None:
         config["PORTAL_JURISDICTIONS"] = [j for j in jurisdictions.split(",") if j]

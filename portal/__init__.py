@@ -29,7 +29,11 @@ def create_app(config: dict | None = None) -> Flask:
     from . import ratelimit_store
 
     ratelimit_store.check(app)  # before anything heavy: a refused start fails fast
-    os.makedirs(app.instance_path, exist_ok=True)
+    # owner-only: the instance folder holds the database, the keys, the index and uploads
+    os.makedirs(app.instance_path, mode=0o700, exist_ok=True)
+    from . import datakeys
+
+    datakeys.init_app(app)
     from datetime import timedelta
 
     app.permanent_session_lifetime = timedelta(hours=int(app.config["PORTAL_SESSION_HOURS"]))

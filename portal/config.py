@@ -40,6 +40,8 @@ ENV_KEYS = (
     "LOGIN_LOCKOUT_MAX_MINUTES",
     "PASSWORD_MIN_LENGTH",
     "PASSWORD_MIN_SCORE",
+    "DATA_KEY",
+    "DATA_KEY_FILE",
 )
 
 
@@ -94,6 +96,10 @@ def defaults(instance_path: str) -> dict:
         "PORTAL_UPLOAD_DIR": str(inst / "uploads"),
         "PORTAL_MAIL_FILE": str(inst / "outbox.log"),
         "PORTAL_SMTP_HOST": "",
+        # The key of complainants' personal data at rest (portal/datakeys.py): "<id>:<base64>,..."
+        # newest first; when unset, read from the owner-only file `make run` writes.
+        "PORTAL_DATA_KEY": "",
+        "PORTAL_DATA_KEY_FILE": str(inst / "data_key"),
         # Which installed jurisdiction plugins are switched on: installed is not enabled.
         "PORTAL_JURISDICTIONS": ["kunming", "xuanwu", "beijing", "dazhou", "qingcheng"],
         "PORTAL_OPERATOR_NAME": "办成示范政务服务中心",

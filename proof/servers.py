@@ -5,6 +5,8 @@ here is stopped by its own id (its process group, which only it and its workers 
 """
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 import re
 import secrets
@@ -200,6 +202,11 @@ class Site:
     jurisdictions: tuple[str, ...] = ALL_JURISDICTIONS
     secret_key: str = field(default_factory=lambda: secrets.token_hex(32))
 
+    @property
+    def data_key(self) -> str:
+        """The data key of personal data, derived from the secret key so a clone reads the rows."""
+        return "proof:" + base64.b64encode(hashlib.sha256(self.secret_key.encode()).digest()).decode()
+
     def __post_init__(self):
         self.root = Path(self.root).resolve()
         for d in (self.instance, self.index_dir, self.upload_dir, self.logs):
@@ -229,6 +236,7 @@ class Site:
         env.update({
             "PORTAL_DATABASE_URL": database_url or self.database.url,
             "PORTAL_SECRET_KEY": self.secret_key,
+            "PORTAL_DATA_KEY": self.data_key,
             "PORTAL_INSTANCE_PATH": str(self.instance),
             "PORTAL_INDEX_DIR": str(self.index_dir),
             "PORTAL_UPLOAD_DIR": str(self.upload_dir),
@@ -271,6 +279,7 @@ class Site:
         config = {
             "PORTAL_DATABASE_URL": self.database.url,
             "SECRET_KEY": self.secret_key,
+            "PORTAL_DATA_KEY": self.data_key,
             "INSTANCE_PATH": str(self.instance),
             "PORTAL_INDEX_DIR": str(self.index_dir),
             "PORTAL_UPLOAD_DIR": str(self.upload_dir),

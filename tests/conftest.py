@@ -18,6 +18,8 @@ from portal.extensions import db
 
 ALL_PLUGINS = ["kunming", "xuanwu", "beijing", "dazhou", "qingcheng"]
 PG_ENV = "PORTAL_TEST_DATABASE_URL"
+#: The fixed data key of the tests (32 bytes, base64): personal data is encrypted as in production.
+TEST_DATA_KEY = "test:dGVzdC1kYXRhLWtleS1vZi10aGUtdGVzdHMtLTMyYiE="
 
 
 def example_installed() -> bool:
@@ -96,6 +98,7 @@ def make_app(migrated, tmp_path):
         base = {
             "TESTING": True,
             "SECRET_KEY": "test-secret-key",
+            "PORTAL_DATA_KEY": TEST_DATA_KEY,
             "SQLALCHEMY_DATABASE_URI": migrated,
             "INSTANCE_PATH": str(tmp_path / "instance"),
             "PORTAL_INDEX_DIR": str(tmp_path / "index"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from portal import create_app
+from portal.datakeys import generate
 from portal.config import DEFAULT_SECRET_KEY, InsecureSecretKey, from_environ, normalise_db_url
 
 
@@ -12,7 +13,8 @@ def test_refuses_to_start_in_production_with_the_default_secret_key(tmp_path):
         create_app({"INSTANCE_PATH": str(tmp_path), "PORTAL_JURISDICTIONS": []})
     with pytest.raises(InsecureSecretKey):
         create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": DEFAULT_SECRET_KEY, "PORTAL_JURISDICTIONS": []})
-    app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x" * 40, "PORTAL_JURISDICTIONS": []})
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x" * 40, "PORTAL_JURISDICTIONS": [],
+                      "PORTAL_DATA_KEY": generate()})
     assert not app.testing
 
 
@@ -23,6 +25,7 @@ def test_testing_and_debug_may_use_the_default_key(tmp_path):
 def test_environment_variables_are_read(monkeypatch, tmp_path):
     monkeypatch.setenv("PORTAL_DATABASE_URL", "postgresql://u@h/db")
     monkeypatch.setenv("PORTAL_SECRET_KEY", "s" * 40)
+    monkeypatch.setenv("PORTAL_DATA_KEY", generate())
     monkeypatch.setenv("PORTAL_INDEX_DIR", str(tmp_path / "ix"))
     monkeypatch.setenv("PORTAL_JURISDICTIONS", "beijing, kunming")
     monkeypatch.setenv("PORTAL_INSTANCE_PATH", str(tmp_path))

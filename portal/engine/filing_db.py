@@ -17,6 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from .. import stats
 from ..extensions import db
 from ..models import Case
+from ..models.encrypted import EncryptedText
 from . import filing_pg
 from .numbering import next_case_number
 
@@ -125,6 +126,14 @@ def _end_db_transaction(session, transaction) -> None:
         session.info.pop(_IN_DB_TRANSACTION, None)
 
 
+def _encrypted(obj, values: dict) -> dict:
+    """The row with its encrypted columns (the complainant's personal data) as they are stored:
+    the one-statement path sends the row as JSON, past SQLAlchemy's bind processing."""
+    table = sa_inspect(obj).mapper.local_table
+    return {key: table.c[key].type.process_bind_param(value, db.engine.dialect)
+            if isinstance(table.c[key].type, EncryptedText) else value for key, value in values.items()}
+
+
 def _file_in_one_statement(case: Case, children: list, prefix: str, year: int) -> None:
     """PostgreSQL: the case, its rows, its ``stats_case`` row, its number and the roll-ups in one
     statement (portal/engine/filing_pg.py) instead of _insert_new, record_event and _take_number:
@@ -136,11 +145,11 @@ def _file_in_one_statement(case: Case, children: list, prefix: str, year: int) -
     every filing shares are locked only while it runs. Otherwise it joins the session's
     transaction and commits with it: a separate connection would also wait for the locks that
     transaction may hold (a flushed screening record's roll-up rows, say) and never get them."""
-    case_values = _row_values(case)
+    case_values = _encrypted(case, _row_values(case))
     case_values.pop("number")
     rows = []
     for obj in children:
-        values = _row_values(obj)
+        values = _encrypted(obj, _row_values(obj))
         values.pop("case_id", None)
         rows.append((sa_inspect(obj).mapper.local_table.name, values))
     stats_values, rollup = stats.filing_contribution(case, db.engine.dialect)

@@ -16,11 +16,13 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    or_,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import UTCDateTime, utcnow
+from .encrypted import EncryptedText
 from .org import Department, Jurisdiction, ServiceCentre, Window
 from .staff import StaffUser
 
@@ -54,11 +56,14 @@ class Case(db.Model):
     centre_id: Mapped[int | None] = mapped_column(ForeignKey("service_centre.id"))
     window_id: Mapped[int | None] = mapped_column(ForeignKey("service_window.id"))
     channel: Mapped[str] = mapped_column(String(30))
-    # private: never on a public page, in the index, an export or the API
-    complainant_name: Mapped[str] = mapped_column(String(80), default="")
-    complainant_phone: Mapped[str] = mapped_column(String(40), default="")
-    complainant_id_number: Mapped[str] = mapped_column(String(40), default="")
-    complainant_address: Mapped[str] = mapped_column(String(200), default="")
+    # private: never on a public page, in the index, an export or the API; stored encrypted
+    # under the data key (portal/datakeys.py), phone and ID number found by their blind index
+    complainant_name: Mapped[str] = mapped_column(EncryptedText("case.complainant_name"), default="")
+    complainant_phone: Mapped[str] = mapped_column(EncryptedText("case.complainant_phone"), default="")
+    complainant_id_number: Mapped[str] = mapped_column(EncryptedText("case.complainant_id_number"), default="")
+    complainant_address: Mapped[str] = mapped_column(EncryptedText("case.complainant_address"), default="")
+    complainant_phone_hash: Mapped[str | None] = mapped_column(String(96), index=True)
+    complainant_id_number_hash: Mapped[str | None] = mapped_column(String(96), index=True)
     contact_erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     matter: Mapped[str] = mapped_column(String(200))
@@ -115,6 +120,30 @@ class Case(db.Model):
     @property
     def is_paused(self) -> bool:
         return self.paused_at is not None
+
+
+@event.listens_for(Case.complainant_phone, "set")
+def _index_phone(target, value, oldvalue, initiator):
+    from ..datakeys import keyring
+
+    target.complainant_phone_hash = keyring().blind_index("case.complainant_phone", value)
+
+
+@event.listens_for(Case.complainant_id_number, "set")
+def _index_id_number(target, value, oldvalue, initiator):
+    from ..datakeys import keyring
+
+    target.complainant_id_number_hash = keyring().blind_index("case.complainant_id_number", value)
+
+
+def complainant_is(value: str):
+    """WHERE clause: the complainant's phone or ID number is exactly ``value`` (as normalised),
+    matched through the blind index under every configured data key."""
+    from ..datakeys import keyring
+
+    ring = keyring()
+    return or_(Case.complainant_phone_hash.in_(ring.blind_indexes("case.complainant_phone", value)),
+               Case.complainant_id_number_hash.in_(ring.blind_indexes("case.complainant_id_number", value)))
 
 
 class CaseDeadline(db.Model):

@@ -77,7 +77,7 @@ def upload_dir() -> Path:
     static = Path(current_app.static_folder or "").resolve() if current_app.static_folder else None
     if static is not None and (path == static or static in path.parents):
         raise RuntimeError("PORTAL_UPLOAD_DIR must not be inside the static folder (the web root)")
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)  # owner-only: complainants' files
     return path
 
 

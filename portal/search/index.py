@@ -111,7 +111,7 @@ class SearchIndex:
         gens = self._generations()
         number = int(gens[-1][len(_GEN_PREFIX):]) + 1 if gens else 1
         name = f"{_GEN_PREFIX}{number}"
-        (self.path / name).mkdir()
+        (self.path / name).mkdir(mode=0o700)
         whoosh_index.create_in(str(self.path / name), self.schema)
         (self.path / name / _VERSION).write_text(f"{SCHEMA_VERSION}\n", encoding="ascii")
         return name
@@ -161,7 +161,7 @@ class SearchIndex:
             tmp.unlink(missing_ok=True)
 
     def _maintenance_lock(self) -> FileLock:
-        self.path.mkdir(parents=True, exist_ok=True)
+        self.path.mkdir(parents=True, exist_ok=True, mode=0o700)  # owner-only, like the instance
         return FileLock(str(self.path / _MAINTENANCE))
 
     # -- writing ---------------------------------------------------------

@@ -22,6 +22,7 @@ in each language).
 """
 from __future__ import annotations
 
+import base64
 import os
 import re
 import secrets
@@ -195,6 +196,7 @@ def _server_env(db_url: str, root: Path) -> dict:
         "PORTAL_UPLOAD_DIR": str(root / "uploads"),
         "PORTAL_INSTANCE_PATH": str(root / "instance"),
         "PORTAL_SECRET_KEY": secrets.token_hex(32),
+        "PORTAL_DATA_KEY": "browser:" + base64.b64encode(secrets.token_bytes(32)).decode(),
         "PORTAL_MAIL_FILE": str(root / "outbox.log"),
         "PYTHONUNBUFFERED": "1",
     })
