@@ -204,3 +204,26 @@ def test_the_core_roles_read_all_by_what_they_can_do(core_app):
     assert [r for r in ("clerk", "handler", "supervisor", "admin") if v.can(r, "read_all")] == \
         ["clerk", "supervisor", "admin"]
 
+
+# -- the demo ---------------------------------------------------------------------------------------
+def test_each_demo_handler_sees_the_cases_it_works_on(app):
+    """The demo's handlers sit in their jurisdiction's first department: every demo case that
+    reached a department is one their department leads or co-handles, and every step the demo
+    shows a handler taking is on a case the handler may open."""
+    from portal.demo import load_demo_data
+    from portal.models import StaffUser
+    from portal.staff.case_scope import case_condition, may_see
+
+    load_demo_data(password="demo-pass-2026-test")
+    handlers = db.session.scalars(select(StaffUser).where(StaffUser.role == "handler")).all()
+    assigned = db.session.scalars(select(Case).where(Case.lead_department_id.is_not(None))).all()
+    assert assigned
+    for handler in handlers:
+        mine = [c for c in assigned if c.jurisdiction_id == handler.jurisdiction_id]
+        if mine:
+            assert handler.department_id is not None, handler.username
+            seen = set(db.session.scalars(select(Case.id).where(case_condition(handler))))
+            assert {c.id for c in mine} <= seen, handler.username
+        acted = db.session.scalars(select(Case).join(CaseEvent, CaseEvent.case_id == Case.id)
+                                   .where(CaseEvent.actor_id == handler.id)).all()
+        assert all(may_see(handler, c) for c in acted), handler.username
