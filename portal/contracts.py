@@ -17,12 +17,18 @@ ACTORS = ROLES + ("public", "system")
 COMPLEXITIES = ("simple", "general", "complex", "especially_complex")
 
 #: What a staff role may do; every role, the core's and a plugin's, is a set of these.
-#: read: open the queue, cases, attachments and corrections of the user's jurisdictions;
+#: read: open the queue, cases and attachments of the user's department (the cases it leads or
+#:   co-handles, and those the user received first) and the corrections of the user's jurisdictions;
+#: read_all: read every case of the user's jurisdictions, those of other departments and those
+#:   not yet handed to any (needs read; implied by assign, supervise and administer);
 #: act: take the workflow steps that name the role, propose guide corrections and practices;
 #: assign: take matters in at the window (walk-in intake) and hand them on;
 #: supervise: keep accountability records, read reports, keep canned replies, publish corrections;
 #: administer: users, organisation, calendar, guides, the plugin listing.
-CAPABILITIES = ("read", "act", "assign", "supervise", "administer")
+CAPABILITIES = ("read", "read_all", "act", "assign", "supervise", "administer")
+#: Who takes matters in, hands them on, supervises or administers must see the whole jurisdiction's
+#: cases (the new ones no department has yet included): these capabilities bring ``read_all``.
+IMPLY_READ_ALL = frozenset({"assign", "supervise", "administer"})
 #: What no jurisdiction's administrator may do: change national data that every jurisdiction
 #: counts with (the official holiday years). Held only by the core's system roles, which only the
 #: CLI creates (`flask portal create-user --role system_admin`); a plugin's role cannot hold it.

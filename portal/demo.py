@@ -182,8 +182,13 @@ def _advance(case, users, start, flow, story):
     if flow == "received":
         return
     t += step
-    _act(case, "assign", users["supervisor"], t, "", lead_department_id=dept.id) or \
-        _act(case, "assign", users["clerk"], t, "", lead_department_id=dept.id)
+    # the demo handler sits in the jurisdiction's first department and works the demo cases: where
+    # another department leads, the handler's co-handles, since a handler reads and acts on its own
+    # department's cases only (portal/staff/case_scope.py)
+    own = users["handler"].department_id
+    co = [own] if own is not None and own != dept.id else []
+    _act(case, "assign", users["supervisor"], t, "", lead_department_id=dept.id, co_department_ids=co) or \
+        _act(case, "assign", users["clerk"], t, "", lead_department_id=dept.id, co_department_ids=co)
     if flow == "assigned":
         return
     if flow == "paused_long":

@@ -177,6 +177,16 @@ def staff_jurisdiction_choices() -> list[tuple[str, str]]:
     return choices()
 
 
+def visible_cases():
+    """A WHERE clause on ``model("Case")``: the cases the signed-in user may see (the whole
+    jurisdiction's with ``read_all``, else their department's). Every plugin page that lists or
+    opens cases adds it: ``select(...).join(Case, ...).where(visible_cases())``; a case outside
+    it answers 404."""
+    from .staff.access import visible_cases as condition
+
+    return condition()
+
+
 def audit(action: str, target: str = "", jurisdiction_id: int | None = None, **data):
     """Write an administrative change to the audit trail (committed with the plugin's change)."""
     from .staff.access import audit as write

@@ -16,6 +16,7 @@ from .contracts import (
     COMPLEXITIES,
     CORE_ACCOUNTABILITY_KINDS,
     CORE_ROLE_CAPABILITIES,
+    IMPLY_READ_ALL,
     ROLES,
     SYSTEM_ROLES,
     AccountabilityKind,
@@ -84,6 +85,8 @@ class StaffVocabulary:
         caps = frozenset(role.capabilities)
         if not caps or not caps <= set(CAPABILITIES):
             raise ValueError(f"role {role.code!r}: capabilities must be some of {CAPABILITIES}, not {sorted(caps)}")
+        if "read_all" in caps and "read" not in caps:
+            raise ValueError(f"role {role.code!r}: read_all widens read; declare read too")
 
     @staticmethod
     def _claim(table: dict, what: str, plugin: str, spec) -> None:
@@ -96,10 +99,14 @@ class StaffVocabulary:
 
     # -- roles ----------------------------------------------------------------------------------
     def capabilities(self, role: str) -> frozenset[str]:
+        """What ``role`` may do: what it declares, plus ``read_all`` when it takes matters in,
+        hands them on, supervises or administers (IMPLY_READ_ALL)."""
         if role in CORE_ROLE_CAPABILITIES:
-            return CORE_ROLE_CAPABILITIES[role]
-        held = self._roles.get(role)
-        return frozenset(held[1].capabilities) if held else frozenset()
+            caps = CORE_ROLE_CAPABILITIES[role]
+        else:
+            held = self._roles.get(role)
+            caps = frozenset(held[1].capabilities) if held else frozenset()
+        return caps | {"read_all"} if caps & IMPLY_READ_ALL else caps
 
     def can(self, role: str, *capabilities: str) -> bool:
         """True when the role has any of ``capabilities``."""

@@ -231,6 +231,34 @@ def test_the_site_visit_is_the_coordinators_and_never_another_jurisdictions(coun
     assert other.get("/staff/example/site-visits").status_code == 404  # not their jurisdiction's page
 
 
+def test_the_site_visits_page_scopes_cases_through_the_toolkit_like_the_core(county):
+    """Issue 14 (low): a plugin's staff page lists cases through ``toolkit.visible_cases()``, so a
+    department's handler reads the visits of its department's cases only; the coordinator (who
+    takes matters in: read_all) reads them all."""
+    from portal.models import Department
+
+    app, j, people, SiteVisit = county
+    hrss = department(j, "example-hrss")
+    other = next((d for d in j.departments if d.id != hrss.id), None)
+    if other is None:
+        other = Department(jurisdiction=j, code="example-tax", name_zh="示例县税务局", name_en="Tax bureau")
+        db.session.add(other)
+    mine, theirs = file("example", matter="本部门事项").case, file("example", matter="他部门事项").case
+    mine.lead_department, theirs.lead_department = hrss, other
+    for case, findings in ((mine, "本部门走访记录"), (theirs, "他部门走访记录")):
+        db.session.add(SiteVisit(case_id=case.id, jurisdiction_id=j.id, officer_id=people["coordinator"].id,
+                                 visited_on=date(2026, 9, 7), place="窗口", people_met=1, findings=findings))
+    db.session.commit()
+    handler = app.test_client()
+    login(handler, "ex-handler")
+    page = as_signed_in(handler).get("/staff/example/site-visits").get_data(as_text=True)
+    assert "本部门走访记录" in page and "他部门走访记录" not in page and theirs.number not in page
+    coordinator = app.test_client()
+    login(coordinator, "ex-coord")
+    page = as_signed_in(coordinator).get("/staff/example/site-visits").get_data(as_text=True)
+    assert "本部门走访记录" in page and "他部门走访记录" in page
+
+
 # -- without it -----------------------------------------------------------------------------------------
 def test_without_example_enabled_the_portal_works_and_its_table_is_never_created(tmp_path):
     """Removing it from the configuration leaves the portal working: its migration does not run,

@@ -117,12 +117,42 @@ def test_a_plugin_department_role_sees_its_departments_cases_first_in_the_queue(
     page = client.get("/staff/?lang=en").text
     assert "your department&#39;s cases" in page or "your department's cases" in page
     assert hr_case.number in page and tax_case.number not in page
+    # read and act without read_all: "show all" is not offered and shows no other department's case
     everything = client.get("/staff/?lang=en&all=1").text
-    assert hr_case.number in everything and tax_case.number in everything
+    assert hr_case.number in everything and tax_case.number not in everything and "show all" not in everything
     desk = app.test_client()
     login(desk, "dp-desk")  # a front desk with a department still sees every case
     page = desk.get("/staff/?lang=en").text
     assert hr_case.number in page and tax_case.number in page and "your department" not in page
+
+
+def test_a_plugin_role_with_read_and_act_only_is_kept_to_its_departments_cases(deputy):
+    """Issue 14 (low): a role built from read and act, like the core's handler, opens its
+    department's cases and gets 404 on another department's and on a new one, page and POST alike;
+    a plugin role that supervises (read_all comes with supervise) opens them all."""
+    app, depts, people = deputy
+    sup = engine.Actor.staff(people["supervisor"])
+    hr_case = file("deputy", matter="人社事项", now=shanghai(2026, 3, 2, 9, 0)).case
+    tax_case = file("deputy", matter="税务事项", now=shanghai(2026, 3, 2, 9, 5)).case
+    new_case = file("deputy", matter="新事项", now=shanghai(2026, 3, 2, 9, 10)).case
+    engine.perform(hr_case, "assign", sup, params={"lead_department_id": depts["deputy-hr"].id})
+    engine.perform(tax_case, "assign", sup, params={"lead_department_id": depts["deputy-tax"].id})
+    officer = app.test_client()
+    login(officer, "dp-officer")
+    assert officer.get(f"/staff/cases/{hr_case.number}").status_code == 200
+    for case in (tax_case, new_case):
+        assert officer.get(f"/staff/cases/{case.number}").status_code == 404
+        version = case.version
+        r = officer.post(f"/staff/cases/{case.number}/act", data={"action": "note", "version": str(version),
+                                                                 "note": "越权"})
+        assert r.status_code == 404
+        db.session.refresh(case)
+        assert case.version == version
+    inspector = app.test_client()
+    login(inspector, "dp-inspector")
+    assert app.extensions["portal_plugins"].vocabulary.can("deputy_inspector", "read_all")
+    for case in (hr_case, tax_case, new_case):
+        assert inspector.get(f"/staff/cases/{case.number}").status_code == 200
 
 
 def test_report_csv_writes_the_accountability_kinds_label_in_the_readers_language(deputy):

@@ -57,6 +57,7 @@ def world(app):
                                 description="窗口要求的材料与办事指南不一致，跑了两趟。", channel="window",
                                 complainant={"name": SECRET_NAME if code == OTHER else "张测试", "phone": "13900002222"},
                                 receiver=users["clerk"]).case
+        case.lead_department = d  # the handler's department's case (handlers see no other department's)
         guide = _guide(j, d)
         corr = pipeline.propose(user=users["clerk"], case=case, guide=guide, kind="correction", field="materials",
                                 wrong_text="身份证明", corrected_text="身份证", cause="一次性告知不准确",

@@ -195,9 +195,13 @@ def test_handler_queue_shows_the_department_cases_and_handler_cannot_assign(demo
     login(client, "demo-handler-1")
     body = client.get("/staff/").get_data(as_text=True)
     assert case.number in body and other_case.number not in body
-    assert other_case.number in client.get("/staff/?all=1").get_data(as_text=True)
-    assert post(client, other_case, "assign", lead_department_id=str(demo["lead"].id)).status_code == 403
+    # issue 14: a case no department has yet is not a handler's, even with "show all" asked for
+    assert other_case.number not in client.get("/staff/?all=1").get_data(as_text=True)
+    assert post(client, other_case, "assign", lead_department_id=str(demo["lead"].id)).status_code == 404
     assert db.session.scalar(select(Case.state).where(Case.id == other_case.id)) == "received"
+    # on its own department's case the handler still may not assign
+    assert post(client, case, "assign", lead_department_id=str(demo["co"].id)).status_code == 403
+    assert db.session.get(Case, case.id).co_departments == []
 
 
 def test_admin_reads_the_case_and_may_only_archive(demo, client):

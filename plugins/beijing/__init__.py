@@ -47,7 +47,8 @@ from .models import SupervisionRecord
 STAFF = ("clerk", "handler", "supervisor")
 # seed 003: Daxing "正式运行'首席代表跑工单'机制" (the chief representative runs the work order),
 # an errand service on enterprises' matters. The report does not say which steps of a case the
-# chief representative takes, so the role has the narrowest capability: it reads Daxing's cases.
+# chief representative takes, so the role has the narrowest capability: it reads the work orders
+# of its own department (read without read_all), the cases the department leads or co-handles.
 DAXING_CHIEF_REP = RoleSpec("daxing_chief_rep", "首席代表（跑工单）", "Chief representative (runs work orders)",
                             frozenset({"read"}))
 DESK = ("clerk", "supervisor")

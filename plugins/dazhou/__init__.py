@@ -45,9 +45,11 @@ from .models import RotaEntry
 
 STAFF = ("clerk", "handler", "supervisor")
 # seed 002: Dazhou "实行窗口首席代表轮值制度" (window chief representatives take turns at the window).
-# The report does not say what a chief representative may do on a case, so the role has the
-# narrowest capability: it reads the cases (and the rota) of its jurisdiction and takes no step.
-CHIEF_REP = RoleSpec("dazhou_chief_rep", "窗口首席代表", "Window chief representative", frozenset({"read"}))
+# The report does not say what a chief representative may do on a case, so the role takes no
+# step; on duty at the window it meets every matter brought there, whatever the department, so it
+# reads all the cases (and the rota) of its jurisdiction (read_all), not one department's.
+CHIEF_REP = RoleSpec("dazhou_chief_rep", "窗口首席代表", "Window chief representative",
+                     frozenset({"read", "read_all"}))
 DESK = ("clerk", "supervisor")
 OPEN = ("received", "investigated", "assigned", "rectifying")
 RATABLE = ("replied", "visited", "closed")

@@ -1,10 +1,11 @@
 """Who may open what: capabilities per page, one jurisdiction (or subtree) per user, the audit trail.
 
 A page asks for a capability (read, act, assign, supervise, administer), never for a role
-name, so a role a plugin builds from capabilities opens exactly the pages they allow.
+name, so a role a plugin builds from capabilities opens exactly the pages they allow. Which
+cases a reader sees (the jurisdiction's, or their department's only) is case_scope.py's rule.
 
 Another jurisdiction's records answer 404, never 403: a direct URL must not even
-confirm that a case, user or correction exists elsewhere.
+confirm that a case, user or correction exists elsewhere; so does another department's case.
 """
 from __future__ import annotations
 
@@ -18,12 +19,14 @@ from .. import security_log
 from ..contracts import ADMINISTER_SYSTEM  # noqa: F401 (national data; re-exported for the pages)
 from ..extensions import db
 from ..models import AuditLog, Case, Jurisdiction
+from . import case_scope
 
 CLERK, HANDLER, SUPERVISOR, ADMIN = "clerk", "handler", "supervisor", "admin"
 READ, ACT, ASSIGN, SUPERVISE, ADMINISTER = "read", "act", "assign", "supervise", "administer"
 #: Audit actions on national data: recorded without a jurisdiction, read by every administrator
 #: (every jurisdiction counts with the data they changed).
 NATIONAL_ACTIONS = ("calendar.import",)
+READ_ALL = case_scope.READ_ALL
 
 
 def can(*capabilities: str) -> bool:
@@ -99,9 +102,24 @@ def scoped_or_404(obj, attr: str = "jurisdiction_id"):
     return obj
 
 
+def visible_cases():
+    """A WHERE clause on ``Case``: the cases the signed-in user may see (see case_scope.py)."""
+    return case_scope.case_condition(current_user)
+
+
+def may_see_case(case: Case | None) -> bool:
+    return current_user.is_authenticated and case_scope.may_see(current_user, case)
+
+
 def visible_case_or_404(number: str) -> Case:
+    """The case if the user may see it: another jurisdiction's, or another department's for a
+    department-bound reader, answers 404 (never 403: a URL must not confirm it exists)."""
     case = db.session.scalar(select(Case).where(Case.number == number))
-    return scoped_or_404(case)
+    if not may_see_case(case):
+        if case is not None:
+            security_log.refused(404, case.jurisdiction_id)
+        abort(404)
+    return case
 
 
 def audit_visible():

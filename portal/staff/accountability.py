@@ -23,7 +23,8 @@ from ..i18n import pick, role_label
 from ..models import AccountabilityRecord, Case, Department, StaffUser
 from . import bp
 from ..vocabulary import current as current_vocabulary
-from .access import ADMINISTER, SUPERVISE, audit, can, capability_required, in_scope, visible_ids, visible_jurisdictions
+from .access import (ADMINISTER, SUPERVISE, audit, can, capability_required, in_scope, may_see_case, visible_ids,
+                     visible_jurisdictions)
 
 from ..accountability import (  # noqa: F401  (what the page uses and shows)
     KINDS,
@@ -70,7 +71,7 @@ def accountability():
         case = None
         if form.case_number.data:
             case = db.session.scalar(select(Case).where(Case.number == form.case_number.data.strip().upper()))
-            if case is None or not in_scope(case.jurisdiction_id):
+            if not may_see_case(case):
                 error = _("No such case in your jurisdiction.")
         for obj in (staff, dept):
             if obj is not None and not in_scope(obj.jurisdiction_id):

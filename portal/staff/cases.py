@@ -30,7 +30,7 @@ from ..models import AccountabilityRecord, Attachment, Case, CaseEvent, GuideCor
 from ..public.views import public_texts
 from ..web import render_for
 from . import action_forms, bp
-from .access import ADMINISTER, READ, SUPERVISE, can, capability_required, visible_case_or_404
+from .access import ADMINISTER, READ, SUPERVISE, can, capability_required, may_see_case, visible_case_or_404
 from ..accountability import kind_labels
 from .. import security_log
 from .case_panels import case_panels
@@ -275,6 +275,8 @@ def act(number):
     except EngineError as e:
         return _refused(number, e.message, e.status, action, note, posted=(action, form))
     flash(_("Done."), "info")
+    if not may_see_case(case):  # e.g. handed on to another department: the page would be a 404
+        return redirect(url_for("staff.queue"), 303)
     return redirect(url_for("staff.case_page", number=number), 303)
 
 

@@ -1,4 +1,5 @@
-"""The queue: the cases a user may act on, soonest deadline first, in pages.
+"""The queue: the cases a user may act on, soonest deadline first, in pages; a department-bound
+reader's only their department's (case_scope.py).
 
 Built for tens of thousands of cases: filters are plain column comparisons on indexed
 columns (jurisdiction, state, lead department, due date), relations shown in the table
@@ -24,7 +25,8 @@ from ..models.cases import complainant_is
 from ..sweep import DUE_SOON
 from ..vocabulary import works_for_department
 from . import bp
-from .access import READ, capability_required, visible_ids, visible_jurisdictions
+from .access import READ, capability_required, visible_cases, visible_ids, visible_jurisdictions
+from .case_scope import department_condition, lacks_department, sees_all_cases
 
 PAGE = 50
 
@@ -54,7 +56,7 @@ def _conditions(args, now: datetime) -> list:
     if j:
         chosen = {x.id for x in visible_jurisdictions() if x.code == j}
         ids = chosen or {-1}
-    conds = [Case.jurisdiction_id.in_(ids)]
+    conds = [Case.jurisdiction_id.in_(ids), visible_cases()]
     if args.get("state"):
         conds.append(Case.state == args["state"])
     elif not args.get("archived"):
@@ -82,17 +84,14 @@ def _conditions(args, now: datetime) -> list:
         # a phone or ID number matches exactly, through its blind index (the columns are encrypted)
         conds.append(or_(Case.number == q.upper(), Case.matter.contains(q, autoescape=True), complainant_is(q)))
     if my_department_only(args):
-        dep = current_user.department_id
-        conds.append(or_(Case.lead_department_id == dep,
-                         Case.id.in_(select(case_co_department.c.case_id)
-                                     .where(case_co_department.c.department_id == dep))))
+        conds.append(department_condition(current_user))
     return conds
 
 
 def my_department_only(args) -> bool:
     """A department's own staff (any department role, see portal/vocabulary.py) see their
-    department's cases first; "show all" lifts it."""
-    return works_for_department(current_user) and not args.get("all")
+    department's cases first; "show all" lifts it for those who may read all (read_all)."""
+    return works_for_department(current_user) and (not args.get("all") or not sees_all_cases(current_user))
 
 
 def _hooks(code):
@@ -162,4 +161,5 @@ def queue():
     return render_template("staff/queue.html", rows=rows, total=total, page=page, per_page=PAGE,
                            departments=departments, windows=windows, states=states, categories=categories,
                            jurisdictions=js, due_filters=DUE_FILTERS, args=args,
-                           my_department=my_department_only(args))
+                           my_department=my_department_only(args), may_show_all=sees_all_cases(current_user),
+                           no_department=lacks_department(current_user))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from sqlalchemy import select
 
-from portal.toolkit import StaffLink, StaffPages, model, session, staff_jurisdictions, staff_page
+from portal.toolkit import StaffLink, StaffPages, model, session, staff_jurisdictions, staff_page, visible_cases
 
 from .models import SiteVisit
 
@@ -20,7 +20,8 @@ SHOWN = 200
 
 
 @blueprint.route("/site-visits")
-# everyone who reads the county's cases reads the list, the coordination officers included
+# everyone who reads the county's cases reads the list, the coordination officers included; a
+# department's staff read the visits of their department's cases only (visible_cases)
 @staff_page(capability="read")
 def site_visits():
     js = {j.id: j for j in staff_jurisdictions()}
@@ -28,7 +29,7 @@ def site_visits():
         select(SiteVisit, Case.number, StaffUser.display_name)
         .join(Case, Case.id == SiteVisit.case_id)
         .outerjoin(StaffUser, StaffUser.id == SiteVisit.officer_id)
-        .where(SiteVisit.jurisdiction_id.in_(list(js)))
+        .where(SiteVisit.jurisdiction_id.in_(list(js)), visible_cases())
         .order_by(SiteVisit.visited_on.desc(), SiteVisit.id.desc()).limit(SHOWN)).all()
     return render_template("example_staff/site_visits.html", rows=rows, jurisdictions=js)
 
