@@ -27,6 +27,7 @@ import pytest
 
 from portal import create_app
 from portal.ratelimit_store import LimitSettingError, SharedStoreRequired
+from .conftest import TEST_DATA_KEY
 
 ROOT = Path(__file__).resolve().parents[1]
 REDIS = ("127.0.0.1", 6379)
@@ -96,7 +97,7 @@ class _Gunicorn:
         base.update({"PORTAL_DATABASE_URL": database_url, "PORTAL_SECRET_KEY": secrets.token_hex(32),
                      "PORTAL_INSTANCE_PATH": str(tmp_path / "instance"), "PORTAL_INDEX_DIR": str(tmp_path / "index"),
                      "PORTAL_UPLOAD_DIR": str(tmp_path / "uploads"), "PORTAL_MAIL_FILE": str(tmp_path / "outbox.log"),
-                     "PYTHONWARNINGS": "ignore"})
+                     "PORTAL_DATA_KEY": TEST_DATA_KEY, "PYTHONWARNINGS": "ignore"})
         base.update(env)
         gunicorn = Path(sys.executable).with_name("gunicorn")
         cmd = ([str(gunicorn)] if gunicorn.exists() else [sys.executable, "-m", "gunicorn"]) + [
