@@ -21,6 +21,11 @@ ENV_KEYS = (
     "RATELIMIT_STORAGE_URI",
     "MAIL_FILE",
     "SMTP_HOST",
+    "SMTP_PORT",
+    "SMTP_TLS",
+    "SMTP_USER",
+    "SMTP_PASSWORD",
+    "SMTP_SENDER",
     "OPERATOR_NAME",
     "ICP_NUMBER",
     "SESSION_HOURS",
@@ -96,6 +101,13 @@ def defaults(instance_path: str) -> dict:
         "PORTAL_UPLOAD_DIR": str(inst / "uploads"),
         "PORTAL_MAIL_FILE": str(inst / "outbox.log"),
         "PORTAL_SMTP_HOST": "",
+        # Mail to staff goes over STARTTLS (or implicit TLS, "ssl") with login when a user is set;
+        # "none" only to a relay on loopback (notify.SMTPBackend refuses otherwise).
+        "PORTAL_SMTP_PORT": 587,
+        "PORTAL_SMTP_TLS": "starttls",
+        "PORTAL_SMTP_USER": "",
+        "PORTAL_SMTP_PASSWORD": "",
+        "PORTAL_SMTP_SENDER": "noreply@localhost",
         # The key of complainants' personal data at rest (portal/datakeys.py): "<id>:<base64>,..."
         # newest first; when unset, read from the owner-only file `make run` writes.
         "PORTAL_DATA_KEY": "",
@@ -164,7 +176,7 @@ def _parse(key: str, raw: str):
         return raw.strip()  # checked (a whole number >= 0) with a clear message in portal.proxy
     if key in ("RATELIMIT_ENABLED", "SECURE_COOKIES"):
         return raw.strip().lower() not in ("0", "false", "no", "off")
-    if key in ("HSTS_SECONDS", "TRACKED_MINUTES"):
+    if key in ("HSTS_SECONDS", "TRACKED_MINUTES", "SMTP_PORT"):
         return int(raw)
     return raw
 

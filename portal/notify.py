@@ -35,17 +35,51 @@ class FileBackend:
             fh.write(f"To: {to}\nSubject: {subject}\n\n{body}\n---\n")
 
 
+class SMTPSettingError(RuntimeError):
+    """The SMTP settings would send mail (and staff passwords' owners' notices) in clear."""
+
+
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
 class SMTPBackend:
-    def __init__(self, host: str, sender: str = "noreply@localhost"):
-        self.host, self.sender = host, sender
+    """A real mail server: STARTTLS (or implicit TLS) with a verified certificate, and login when a
+    user is configured. Plain text only to a relay on this machine (``PORTAL_SMTP_TLS=none`` with a
+    loopback host). Subject and body are redacted (privacy.redact) before they leave: a notice
+    carries a case number and its matter, and a matter typed by the public may hold a phone number."""
+
+    def __init__(self, host: str, port: int = 587, tls: str = "starttls", user: str = "", password: str = "",
+                 sender: str = "noreply@localhost", ssl_context=None, timeout: float = 10):
+        if tls not in ("starttls", "ssl", "none"):
+            raise SMTPSettingError(f"PORTAL_SMTP_TLS must be starttls, ssl or none, not {tls!r}.")
+        if tls == "none" and host not in LOOPBACK_HOSTS:
+            raise SMTPSettingError("Refusing to send mail without TLS to another machine: set PORTAL_SMTP_TLS "
+                                   "to starttls or ssl (plain text is allowed only to a relay on loopback).")
+        self.host, self.port, self.tls, self.user, self.password = host, int(port), tls, user, password
+        self.sender, self.ssl_context, self.timeout = sender, ssl_context, timeout
+
+    def _connect(self):
+        import ssl
+
+        context = self.ssl_context or ssl.create_default_context()
+        if self.tls == "ssl":
+            return smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+        smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        if self.tls == "starttls":
+            smtp.starttls(context=context)  # raises when the server offers no STARTTLS
+        return smtp
 
     def send(self, recipient, subject, body):
+        from .privacy import redact
+
         if recipient is None or not recipient.email:
             return
         msg = EmailMessage()
-        msg["From"], msg["To"], msg["Subject"] = self.sender, recipient.email, subject
-        msg.set_content(body)
-        with smtplib.SMTP(self.host, timeout=10) as smtp:
+        msg["From"], msg["To"], msg["Subject"] = self.sender, recipient.email, redact(subject)
+        msg.set_content(redact(body))
+        with self._connect() as smtp:
+            if self.user:
+                smtp.login(self.user, self.password)
             smtp.send_message(msg)
 
 
@@ -53,7 +87,10 @@ def backend():
     app = current_app
     if "portal_notify_backend" not in app.extensions:
         if app.config.get("PORTAL_SMTP_HOST"):
-            app.extensions["portal_notify_backend"] = SMTPBackend(app.config["PORTAL_SMTP_HOST"])
+            c = app.config
+            app.extensions["portal_notify_backend"] = SMTPBackend(
+                c["PORTAL_SMTP_HOST"], c["PORTAL_SMTP_PORT"], c["PORTAL_SMTP_TLS"], c["PORTAL_SMTP_USER"],
+                c["PORTAL_SMTP_PASSWORD"], c["PORTAL_SMTP_SENDER"])
         elif app.config.get("PORTAL_MAIL_FILE"):
             app.extensions["portal_notify_backend"] = FileBackend(app.config["PORTAL_MAIL_FILE"])
         else:
