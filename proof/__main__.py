@@ -129,6 +129,8 @@ def main(argv=None) -> int:
                 out.append(hostile.csrf(app, hostile.prepare(app)))
                 app = hsite.app(WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://")
                 out.append(hostile.brute_force_inprocess(app, hostile.prepare(app)))
+                app = hsite.app(WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://")
+                out.append(hostile.security_findings(app, hostile.prepare(app)))
                 out.append(hostile.limiter_storage_down(
                     lambda **c: hsite.app(WTF_CSRF_ENABLED=False, **c), hostile.prepare))
                 return out

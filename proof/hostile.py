@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import re
 import secrets
@@ -829,4 +830,180 @@ def limiter_storage_down(make_app: Callable, fx_factory: Callable) -> Result:
                                f"tracking answered {r.status_code}, staff login {login.status_code} "
                                "with Redis unreachable")]
     res.figures = {"track": r.status_code, "login": login.status_code}
+    return res
+
+
+# -- the findings of issue 14 --------------------------------------------------------------
+CALENDAR_ERASER = {"source": "attack", "years": list(range(1900, 2101)), "holidays": {}, "workdays": {}}
+FINDING_PHONE = "13987654321"
+LOCKED_MSG = "Too many failed logins for this username. Try again later."
+WRONG_MSG = "Wrong username or password."
+
+
+def _bad_location(r) -> bool:
+    loc = r.headers.get("Location", "")
+    return loc.startswith("//") or "evil.example" in loc or any(ord(ch) < 0x21 or ord(ch) == 0x7f for ch in loc)
+
+
+def _official_calendar(j) -> tuple:
+    """The national calendar as the database holds it, and whether National Day 2026 is off in ``j``."""
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from portal.engine.jurisdiction_calendars import calendar_for, invalidate
+    from portal.extensions import db
+    from portal.models import CalendarDay, CalendarYear
+
+    invalidate()
+    days = db.session.execute(select(CalendarDay.day, CalendarDay.working, CalendarDay.name, CalendarDay.kind)
+                              .where(CalendarDay.jurisdiction_id.is_(None)).order_by(CalendarDay.day)).all()
+    years = db.session.execute(select(CalendarYear.year, CalendarYear.source).order_by(CalendarYear.year)).all()
+    return [tuple(d) for d in days], [tuple(y) for y in years], not calendar_for(j).is_working_day(date(2026, 10, 1))
+
+
+def security_findings(app, fx: Fixture) -> Result:
+    """Issue 14's findings, each attack replayed against the real app. ``app`` must have
+    RATELIMIT_ENABLED (memory storage will do) and CSRF off. Every request comes from an address
+    of its own (``REMOTE_ADDR``) so that the per-address limits of other checks do not interfere,
+    and every login is by a staff user made here: the per-account lockout is held in the database,
+    and brute_force_inprocess has just locked ``fx.supervisor`` there. The requests run outside
+    any app context (flask-login caches the user in ``g``)."""
+    from sqlalchemy import select, text
+
+    from portal.engine import cases as engine
+    from portal.extensions import db
+    from portal.models import Case, Department, Jurisdiction
+    from portal.staff.users import create_staff_user
+
+    res = Result("issue 14 findings", how="each finding's attack through the test client, rate limits on (memory)")
+    tag = secrets.token_hex(3)
+
+    def addr(n: int) -> dict:
+        return {"REMOTE_ADDR": f"198.51.{100 + n // 250}.{n % 250 + 1}"}
+
+    def client(n: int):
+        c = app.test_client()
+        c.environ_base.update(addr(n))
+        c.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+        return c
+
+    # set-up: two departments with a handler each, a case led by the first (with a known phone), a fresh user
+    with app.app_context():
+        j = db.session.scalar(select(Jurisdiction).where(Jurisdiction.code == fx.jcode))
+        depts = list(db.session.scalars(select(Department).where(Department.jurisdiction_id == j.id)
+                                        .order_by(Department.id)).all())
+        while len(depts) < 2:
+            d = Department(jurisdiction=j, code=f"proof-dept-{len(depts)}-{tag}", name_zh="证明部门",
+                           name_en="Proof department")
+            db.session.add(d)
+            db.session.commit()
+            depts.append(d)
+        a, b = depts[0], depts[1]
+        users = {"own": f"proof-h-own-{tag}", "other": f"proof-h-other-{tag}", "lock": f"proof-lock-{tag}",
+                 "supervisor": f"proof-sup-{tag}", "admin": f"proof-adm-{tag}"}
+        for role in ("supervisor", "admin"):
+            create_staff_user(username=users[role], password=PASSWORD, role=role, jurisdiction_code=j.code)
+        create_staff_user(username=users["own"], password=PASSWORD, role="handler", jurisdiction_code=j.code,
+                          department_code=a.code)
+        create_staff_user(username=users["other"], password=PASSWORD, role="handler", jurisdiction_code=j.code,
+                          department_code=b.code)
+        create_staff_user(username=users["lock"], password=PASSWORD, role="clerk", jurisdiction_code=j.code)
+        case = engine.file_case(jurisdiction=j, matter="居住证办理", description="按指南带了材料，窗口仍说不全。",
+                                channel="online", complainant={"name": "赵测试", "phone": FINDING_PHONE}).case
+        case.lead_department = a
+        case.co_departments = []
+        db.session.commit()
+        number, case_id = case.number, case.id
+        calendar_before = _official_calendar(j)
+        db.session.remove()
+
+    # 1. open redirect: the tab Werkzeug strips after the check; CR/LF in the header (a 500 before)
+    big = client(1).get("/large-text?next=/%09/evil.example")
+    staff_login = client(2).post("/staff/login?next=/%0d%0aX:1", data={"username": users["supervisor"], "password": PASSWORD})
+    answers = [big, staff_login]
+    res.checks.append(checks.Check(
+        "open redirect closed", all(r.status_code < 500 and not _bad_location(r) for r in answers)
+        and staff_login.status_code in (302, 303),
+        f"/large-text?next=/%09/evil.example -> {big.status_code} {big.headers.get('Location', '')!r}; "
+        f"staff login with next=/%0d%0aX:1 -> {staff_login.status_code} {staff_login.headers.get('Location', '')!r}"))
+
+    # 2. logout ends the session: a cookie copied before it no longer opens the queue
+    c = client(3)
+    logged = login(c, users["supervisor"])
+    cookie_name = app.config.get("SESSION_COOKIE_NAME", "session")
+    copied = getattr(c.get_cookie(cookie_name), "value", "")
+    before = client(3)
+    before.set_cookie(cookie_name, copied)
+    worked = before.get("/staff/").status_code
+    out = c.post("/staff/logout")
+    replay = client(4)
+    replay.set_cookie(cookie_name, copied)
+    after = replay.get("/staff/")
+    res.checks.append(checks.Check(
+        "logout ends the session", logged.status_code in (302, 303) and bool(copied) and worked == 200 and out.status_code < 400
+        and after.status_code in (302, 303) and "/staff/login" in after.headers.get("Location", ""),
+        f"login {logged.status_code}; copy worked before logout ({worked}); logout {out.status_code}; the copy after it: {after.status_code} "
+        f"-> {after.headers.get('Location', '')!r}"))
+
+    # 3. national calendar: a jurisdiction admin's import is refused and the official holidays stay
+    c = client(5)
+    login(c, users["admin"])
+    up = c.post("/staff/admin/calendar/import", content_type="multipart/form-data",
+                data={"year-file": (io.BytesIO(json.dumps(CALENDAR_ERASER).encode()), "cal.json")})
+    confirm = c.post("/staff/admin/calendar/import/confirm", data={"token": "x"})
+    with app.app_context():
+        calendar_after = _official_calendar(db.session.get(Jurisdiction, j.id))
+        db.session.remove()
+    res.checks.append(checks.Check(
+        "national calendar only for a system role", up.status_code == 403 and confirm.status_code == 403
+        and calendar_after == calendar_before and calendar_after[2],
+        f"admin import {up.status_code}, confirm {confirm.status_code}; official rows "
+        f"{len(calendar_before[0])} -> {len(calendar_after[0])}, unchanged={calendar_after == calendar_before}, "
+        f"National Day 2026 off={calendar_after[2]}"))
+
+    # 4. per-account lockout: five wrong passwords, then the right one is refused; an unknown name looks the same
+    def attempts(c, username):
+        seen = []
+        for password in ["wrong-password-x"] * 5 + [PASSWORD]:
+            r = c.post("/staff/login?lang=en", data={"username": username, "password": password})
+            body = r.get_data(as_text=True)
+            seen.append((r.status_code, [m for m in (WRONG_MSG, LOCKED_MSG) if m in body]))
+        return seen
+
+    known = attempts(client(6), users["lock"])
+    unknown = attempts(client(7), f"proof-nobody-{tag}")
+    res.checks.append(checks.Check(
+        "per-account lockout", known[-1][0] == 401 and LOCKED_MSG in known[-1][1] and known == unknown,
+        f"right password after 5 wrong: {known[-1]}; unknown username the same: {known == unknown}"))
+
+    # 5. per-case tracking limit: wrong codes for one number from 11 addresses
+    track = [app.test_client().post("/track", data={"number": number, "code": f"WRONG{i:05d}"},
+                                    environ_base=addr(20 + i)).status_code for i in range(11)]
+    res.checks.append(checks.Check(
+        "per-case tracking limit", track == [404] * 10 + [429],
+        f"statuses from 11 addresses: {track}"))
+
+    # 6. handler scope: another department's case is not found
+    own, other = client(40), client(41)
+    login(own, users["own"])
+    login(other, users["other"])
+    seen_own = own.get(f"/staff/cases/{number}").status_code
+    seen_other = other.get(f"/staff/cases/{number}").status_code
+    res.checks.append(checks.Check(
+        "handler sees only their department's cases", seen_other == 404 and seen_own == 200,
+        f"handler of another department {seen_other}; of the leading department {seen_own}"))
+
+    # 7. personal data at rest: the raw column holds no phone digits
+    with app.app_context():
+        with db.engine.connect() as conn:
+            raw = conn.execute(text('SELECT complainant_phone FROM "case" WHERE id = :id'), {"id": case_id}).scalar()
+        decrypted = db.session.get(Case, case_id).complainant_phone
+        db.session.remove()
+    raw = str(raw or "")
+    res.checks.append(checks.Check(
+        "phone encrypted at rest", bool(raw) and FINDING_PHONE not in raw and FINDING_PHONE[-7:] not in raw
+        and decrypted == FINDING_PHONE,
+        f"raw column {raw[:24]!r}... ({len(raw)} chars); the model reads it back: {decrypted == FINDING_PHONE}"))
+    res.figures = {"track": track, "lockout": known, "calendar_rows": len(calendar_before[0])}
     return res

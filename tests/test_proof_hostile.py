@@ -67,6 +67,16 @@ def test_brute_force_of_codes_and_passwords_is_limited(make_app):
     assert result.ok, _explain(result)
 
 
+def test_the_findings_of_issue_14_stay_closed(make_app):
+    """Open redirect, logout, national calendar, lockout, per-case limit, handler scope, data at rest."""
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://")
+    fx = H.prepare(app)
+    H.brute_force_inprocess(app, fx)  # as in `make proof`: it locks fx.supervisor in the database first
+    result = H.security_findings(app, fx)
+    assert len(result.checks) == 7
+    assert result.ok, _explain(result)
+
+
 def test_unreachable_rate_limit_store_does_not_break_the_portal(make_app):
     """Redis down must not turn tracking and staff login into 500s (limits may lapse to
     per-process memory meanwhile)."""
